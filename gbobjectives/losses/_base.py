@@ -1,0 +1,223 @@
+"""The contract every loss keeps, and the machinery they share.
+
+A loss is a pointwise kernel in the raw margin plus a link. Vocabulary: ``y_true``,
+``raw_prediction``, ``sample_weight``; ``y_pred = link.inverse(raw_prediction)``.
+
+This module (and everything under ``gbobjectives.losses``) imports numpy only: no boosting
+framework. A loss is also callable, so that it can be handed to XGBoost or LightGBM as the
+objective; ``__call__`` forwards to ``gbobjectives.adapters``, which is the one place that
+knows the frameworks' calling conventions.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from .._validation import (
+    as_float_array,
+    check_finite,
+    check_sample_weight,
+    check_scalar,
+    squeeze_column,
+)
+
+
+class Loss:
+    """Base class. Subclasses implement ``_check_y``, ``_loss``, ``_grad_hess`` and ``_init``.
+
+    Class attributes (flags, after scikit-learn's ``_loss``):
+
+    - ``task``: "regression", "binary" or "multiclass".
+    - ``link``: the inverse of which turns raw margins into predictions.
+    - ``hessian_exact``: True when the returned hessian is the true second derivative wherever
+      it is above ``min_hessian`` (the floor that keeps it strictly positive). False when the
+      loss returns a surrogate (constant, majoriser); the reason is written where it is made.
+    """
+
+    task = "regression"
+    link = None
+    hessian_exact = True
+    min_hessian = 0.0
+
+    # ------------------------------------------------------------------ parameters
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        sig = inspect.signature(cls.__init__)
+        return [p.name for p in sig.parameters.values() if p.name != "self"]
+
+    def get_params(self, deep: bool = True) -> dict:
+        """Hyperparameters by name, scikit-learn style (nested ones as ``outer__inner``)."""
+        out = {}
+        for name in self._param_names():
+            value = getattr(self, name)
+            out[name] = value
+            if deep and hasattr(value, "get_params") and not isinstance(value, type):
+                for k, v in value.get_params(deep=True).items():
+                    out[f"{name}__{k}"] = v
+        return out
+
+    def set_params(self, **params) -> Loss:
+        """Set hyperparameters (nested with ``__``) and re-check them all."""
+        names = self._param_names()
+        nested: dict[str, dict] = {}
+        for key, value in params.items():
+            head, sep, tail = key.partition("__")
+            if head not in names:
+                raise ValueError(
+                    f"Invalid parameter {head!r} for {type(self).__name__}; valid: {names}"
+                )
+            if sep:
+                nested.setdefault(head, {})[tail] = value
+            else:
+                setattr(self, head, value)
+        for head, sub in nested.items():
+            getattr(self, head).set_params(**sub)
+        self._validate_params()
+        return self
+
+    def _validate_params(self) -> None:  # overridden where there are parameters
+        pass
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params(deep=False).items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        a, b = self.get_params(deep=False), other.get_params(deep=False)
+        return all(np.array_equal(np.asarray(a[k]), np.asarray(b[k])) if not hasattr(a[k], "get_params")
+                   else a[k] == b[k] for k in a)
+
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------------ shape of the output
+    @property
+    def n_outputs(self) -> int:
+        """Columns of raw_prediction: 1, or K for multi-class / multi-quantile."""
+        return 1
+
+    # ------------------------------------------------------------------ input checks
+    def _check_raw(self, raw_prediction) -> np.ndarray:
+        # The kernels compute in float64 whatever the input (float32 squares overflow at 1.8e19).
+        raw = as_float_array("raw_prediction", raw_prediction).astype(np.float64, copy=False)
+        k = self.n_outputs
+        if k == 1:
+            raw = squeeze_column("raw_prediction", raw)
+        elif raw.ndim != 2 or raw.shape[1] != k:
+            raise ValueError(
+                f"raw_prediction must have shape (n, {k}) for {self!r}, got {raw.shape}"
+            )
+        check_finite("raw_prediction", raw)
+        return raw
+
+    def _check_y(self, y: np.ndarray) -> np.ndarray:
+        """Validate labels (a float array); return them in the form the kernels use."""
+        raise NotImplementedError
+
+    def validate_y(self, y_true) -> np.ndarray:
+        """The labels checked and converted once (adapters cache this across rounds)."""
+        y = as_float_array("y_true", y_true)
+        if not (self.task == "regression" and self.n_outputs > 1 and y.ndim == 2):
+            y = squeeze_column("y_true", y)
+        return self._check_y(y)
+
+    def _prepare(self, y_true, raw_prediction, sample_weight):
+        raw = self._check_raw(raw_prediction)
+        y = self.validate_y(y_true)
+        if y.shape[0] != raw.shape[0]:
+            raise ValueError(
+                f"y_true has {y.shape[0]} rows but raw_prediction has {raw.shape[0]}; they must match"
+            )
+        w = check_sample_weight(sample_weight, raw.shape[0])
+        return y, raw, w
+
+    # ------------------------------------------------------------------ public API
+    def loss(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
+        """Per-sample loss, times ``sample_weight`` when given."""
+        y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
+        out = self._loss(y, raw)
+        return out if w is None else _times_weight(out, w)
+
+    def gradient_hessian(self, y_true, raw_prediction, sample_weight=None):
+        """(grad, hess) of the loss w.r.t. the raw margin, each times ``sample_weight``.
+
+        Shapes follow ``raw_prediction``: (n,) or (n, K). The hessian is finite and strictly
+        positive for unit weights (a zero weight gives a zero row, as in the built-ins).
+        """
+        y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
+        return self._weighted_grad_hess(y, raw, w)
+
+    def gradient(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
+        return self.gradient_hessian(y_true, raw_prediction, sample_weight)[0]
+
+    def _weighted_grad_hess(self, y, raw, w):
+        """Kernels on already-validated arrays (the adapters' hot path)."""
+        g, h = self._grad_hess(y, raw)
+        if w is not None:
+            g, h = _times_weight(g, w), _times_weight(h, w)
+        return g, h
+
+    def init_score(self, y_true, sample_weight=None):
+        """The constant raw margin minimising the mean (weighted) loss.
+
+        A float, or an array of shape (K,) for multi-output losses.
+        """
+        y = self.validate_y(y_true)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        if w is not None and not np.any(w > 0):
+            raise ValueError("sample_weight is zero everywhere; at least one weight must be > 0")
+        return self._init(y, w)
+
+    def predict(self, raw_prediction) -> np.ndarray:
+        """The inverse link: targets (identity), P(y=1) (sigmoid) or class probabilities (softmax)."""
+        return self.link.inverse(self._check_raw(raw_prediction))
+
+    # ------------------------------------------------------------------ frameworks
+    def __call__(self, arg0, arg1, sample_weight=None):
+        """Use the loss as an objective in xgboost.train, lightgbm.train or either sklearn API.
+
+        ``(predt, DMatrix)`` from ``xgboost.train``, ``(preds, Dataset)`` from ``lightgbm.train``,
+        ``(y_true, y_pred[, sample_weight])`` from the sklearn estimators of both. The signature
+        has exactly three parameters, one named ``sample_weight``: LightGBM's sklearn API picks
+        its calling convention by the parameter count (3: weights third), XGBoost's passes the
+        weights by that keyword. See ``gbobjectives.adapters``.
+        """
+        from ..adapters import call_objective
+
+        return call_objective(self, arg0, arg1, sample_weight)
+
+
+def _times_weight(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return a * (w if a.ndim == 1 else w[:, None])
+
+
+def check_min_hessian(value) -> float:
+    return check_scalar("min_hessian", value, low=0.0, high=1.0, low_inclusive=False)
+
+
+def check_labels_finite(y: np.ndarray) -> np.ndarray:
+    check_finite("y_true", y)
+    return y
+
+
+def minimise_1d(grad_sum, lo: float, hi: float, tol: float = 1e-12, max_iter: int = 200) -> float:
+    """Root of a non-decreasing function on [lo, hi] by bisection (the minimiser of a 1-D convex sum).
+
+    Returns an end of the bracket when the sign does not change (the minimiser lies beyond it).
+    """
+    if grad_sum(lo) >= 0:
+        return lo
+    if grad_sum(hi) <= 0:
+        return hi
+    for _ in range(max_iter):
+        mid = 0.5 * (lo + hi)
+        if grad_sum(mid) > 0:
+            hi = mid
+        else:
+            lo = mid
+        if hi - lo <= tol * (1.0 + abs(mid)):
+            break
+    return 0.5 * (lo + hi)

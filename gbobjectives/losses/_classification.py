@@ -1,0 +1,461 @@
+"""Classification losses in the logit (binary: sigmoid link; multi-class: softmax link).
+
+Focal loss (Lin et al. 2017, arXiv:1708.02002), written in the margin u = t z of the true
+class (t = 2y - 1 for binary), with p = sigmoid(u) the probability of the true class and
+q = 1 - p = sigmoid(-u)::
+
+    f(u)   = -q^gamma log p
+    f'(u)  = q^gamma (gamma p log p - q)
+    f''(u) = p q^gamma [ q (1 + 2 gamma) + gamma log p (q - gamma p) ]
+
+(using dp/du = p q, dq/du = -p q). gamma = 0 gives f' = -q, f'' = p q: the logistic loss.
+Every factor is computed from log p = log_sigmoid(u) and log q = log_sigmoid(-u), and
+q^gamma = exp(gamma log q): no ratio a/b that turns into 0/0 when p rounds to 1, no
+log(0). f'' is negative for confidently wrong samples (u < about -(1 + 2 gamma)/gamma;
+minimum about -0.047 at gamma = 2), so the returned hessian is floored at ``min_hessian``.
+
+Softmax focal reduces to the same f: with z the logits, y the true class and
+u = z_y - logsumexp_{j != y} z_j, the true-class probability is p_y = sigmoid(u), and the
+other classes share q in proportions rho_k = softmax_{j != y}(z)_k (so p_k = rho_k q).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._numerics import log1pexp, log_sigmoid, logit, logsumexp, pow_from_log, sigmoid
+from .._validation import check_integer_labels, check_scalar
+from ..links import LogitLink, SoftmaxLink
+from ._base import Loss, check_min_hessian, minimise_1d
+
+# Probabilities used for a constant start are kept in [_P_EPS, 1 - _P_EPS] so the margin
+# stays finite when a class is absent (|logit| <= 27.6).
+_P_EPS = 1e-12
+
+# Beyond |u| = 1e6 every derivative term is constant in float64 (exp(-750) is already 0), so
+# clipping the margin there leaves grad and hess exact and keeps gamma * log p finite.
+_U_MAX = 1e6
+
+
+def _focal_terms(u: np.ndarray, gamma: float):
+    """log p, p, q, q^gamma, f'(u) and f''(u) of the focal loss (see the module docstring)."""
+    u = np.clip(u, -_U_MAX, _U_MAX)
+    log_p = log_sigmoid(u)
+    log_q = log_sigmoid(-u)
+    p = np.exp(log_p)
+    q = np.exp(log_q)
+    qg = np.exp(gamma * log_q)
+    gp_logp = gamma * p * log_p
+    fp = qg * (gp_logp - q)
+    fpp = p * qg * (q * (1.0 + 2.0 * gamma) + gamma * log_p * (q - gamma * p))
+    return log_p, p, q, qg, fp, fpp
+
+
+def _focal_phi_prime(pi: np.ndarray, gamma: float) -> np.ndarray:
+    """d/dpi of -(1 - pi)^gamma log(pi): gamma (1-pi)^(gamma-1) log(pi) - (1-pi)^gamma / pi."""
+    q = 1.0 - pi
+    return gamma * q ** (gamma - 1.0) * np.log(pi) - q**gamma / pi if gamma != 0 else -1.0 / pi
+
+
+def _constant_probabilities(class_weight: np.ndarray, gamma: float) -> np.ndarray:
+    """The class probabilities pi minimising sum_k W_k * focal(pi_k) on the simplex.
+
+    Stationarity: W_k phi'(pi_k) = -lam for every class with W_k > 0, where phi'(pi) is
+    increasing (phi is convex); pi_k(lam) is found by bisection per class, and lam by
+    bisection so that sum(pi) = 1. gamma = 0 gives pi = W / sum(W).
+    """
+    W = np.asarray(class_weight, dtype=np.float64)
+    if gamma == 0:
+        pi = W / W.sum()
+    else:
+        present = W > 0
+
+        def pi_of(lam):
+            lo = np.full(W.shape, 1e-300)
+            hi = np.ones(W.shape)
+            target = -lam / np.where(present, W, 1.0)
+            for _ in range(100):  # phi'(pi) increasing: bisection on pi
+                mid = 0.5 * (lo + hi)
+                below = _focal_phi_prime(mid, gamma) < target
+                lo = np.where(below, mid, lo)
+                hi = np.where(below, hi, mid)
+            return np.where(present, 0.5 * (lo + hi), 0.0)
+
+        lo, hi = 1e-12, 1e12  # sum(pi) decreases in lam
+        for _ in range(200):
+            mid = np.sqrt(lo * hi)
+            if pi_of(mid).sum() > 1.0:
+                lo = mid
+            else:
+                hi = mid
+            if hi / lo < 1 + 1e-13:
+                break
+        pi = pi_of(np.sqrt(lo * hi))
+        pi = pi / pi.sum()
+    pi = np.clip(pi, _P_EPS, 1.0 - _P_EPS)
+    return pi / pi.sum()
+
+
+def _check_alpha_binary(alpha):
+    if alpha is not None:
+        check_scalar("alpha", alpha, low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
+
+
+def _check_alpha_classes(alpha, n_classes):
+    if alpha is None:
+        return None
+    a = np.asarray(alpha, dtype=np.float64) if np.ndim(alpha) == 1 else None
+    if a is None or a.shape != (n_classes,):
+        raise ValueError(
+            f"alpha={alpha!r} is not valid: expected None or a sequence of {n_classes} "
+            "positive per-class weights"
+        )
+    for i, v in enumerate(alpha):
+        check_scalar(f"alpha[{i}]", v, low=0.0, high=np.inf, low_inclusive=False)
+    return a
+
+
+# ---------------------------------------------------------------------------------- binary
+class _BinaryLoss(Loss):
+    task = "binary"
+    link = LogitLink()
+    n_classes = 2
+
+    def _check_y(self, y):
+        return check_integer_labels(y, 2).astype(np.float64)
+
+    def _class_weights(self):
+        """(weight of class 0, weight of class 1)."""
+        return 1.0, 1.0
+
+    def _init(self, y, w):
+        ww = np.ones_like(y) if w is None else w
+        a0, a1 = self._class_weights()
+        W = np.array([a0 * np.sum(ww[y == 0]), a1 * np.sum(ww[y == 1])])
+        pi = _constant_probabilities(W, getattr(self, "gamma", 0.0))
+        return float(logit(pi[1]))
+
+
+class Logistic(_BinaryLoss):
+    """Logistic loss (binary cross-entropy), the reference for XGBoost's ``binary:logistic``.
+
+    Domain: y_true in {0, 1}. Link: logit. With p = sigmoid(raw)::
+
+        L    = log(1 + exp(-t raw)), t = 2y - 1
+        grad = p - y
+        hess = p (1 - p)       (exact), floored at ``min_hessian``
+
+    Parameters
+    ----------
+    min_hessian : float in (0, 1], default 1e-16 (XGBoost's own floor for binary:logistic)
+    """
+
+    def __init__(self, *, min_hessian=1e-16):
+        self.min_hessian = min_hessian
+        self._validate_params()
+
+    def _validate_params(self):
+        check_min_hessian(self.min_hessian)
+
+    def _loss(self, y, raw):
+        return log1pexp(-(2.0 * y - 1.0) * raw)
+
+    def _grad_hess(self, y, raw):
+        p = sigmoid(raw)
+        h = np.exp(log_sigmoid(raw) + log_sigmoid(-raw))  # p (1 - p) without cancellation
+        return p - y, np.maximum(h, self.min_hessian, out=h)
+
+
+class BinaryFocal(_BinaryLoss):
+    """Binary focal loss (Lin et al. 2017), FL = -alpha_t (1 - p_t)^gamma log(p_t).
+
+    Domain: y_true in {0, 1}. Link: logit. Formulas in the module docstring; grad and hess are
+    exact, the hessian floored at ``min_hessian`` where it is negative or tiny (confidently
+    wrong samples). gamma = 0 with alpha None is ``Logistic``.
+
+    Parameters
+    ----------
+    gamma : float >= 0, default 2.0
+        Focusing parameter.
+    alpha : float in (0, 1) or None, default None
+        Weight of the positive class (alpha_t = alpha for y = 1, 1 - alpha for y = 0).
+    min_hessian : float in (0, 1], default 1e-6
+    """
+
+    def __init__(self, gamma=2.0, alpha=None, *, min_hessian=1e-6):
+        self.gamma = gamma
+        self.alpha = alpha
+        self.min_hessian = min_hessian
+        self._validate_params()
+
+    def _validate_params(self):
+        check_scalar("gamma", self.gamma, low=0.0, high=np.inf)
+        _check_alpha_binary(self.alpha)
+        check_min_hessian(self.min_hessian)
+
+    def _class_weights(self):
+        if self.alpha is None:
+            return 1.0, 1.0
+        return 1.0 - float(self.alpha), float(self.alpha)
+
+    def _alpha_t(self, y):
+        if self.alpha is None:
+            return 1.0
+        a0, a1 = self._class_weights()
+        return np.where(y == 1, a1, a0)
+
+    def _loss(self, y, raw):
+        u = (2.0 * y - 1.0) * raw
+        g = float(self.gamma)
+        return self._alpha_t(y) * pow_from_log(log_sigmoid(-u), g) * log1pexp(-u)
+
+    def _grad_hess(self, y, raw):
+        t = 2.0 * y - 1.0
+        _, _, _, _, fp, fpp = _focal_terms(t * raw, float(self.gamma))
+        a = self._alpha_t(y)
+        h = a * fpp
+        return a * t * fp, np.maximum(h, self.min_hessian, out=h)
+
+
+# ------------------------------------------------------------------------------ multi-class
+class _MulticlassLoss(Loss):
+    task = "multiclass"
+    link = SoftmaxLink()
+
+    @property
+    def n_outputs(self):
+        return int(self.n_classes)
+
+    def _check_n_classes(self):
+        n = self.n_classes
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+            raise ValueError(f"n_classes={n!r} is not valid: expected an integer >= 2")
+
+    def _check_y(self, y):
+        return check_integer_labels(y, int(self.n_classes))
+
+    def _class_weights(self):
+        return np.ones(int(self.n_classes))
+
+    def _init(self, y, w):
+        K = int(self.n_classes)
+        W = np.bincount(y, weights=w, minlength=K)[:K] * self._class_weights()
+        pi = _constant_probabilities(W, float(getattr(self, "gamma", 0.0)))
+        logp = np.log(pi)
+        return logp - logp.mean()
+
+    def _true_class_margin(self, y, raw):
+        """u = z_y - logsumexp_{j != y} z_j and rho_k = softmax_{j != y}(z)_k (rho_y = 0)."""
+        n = raw.shape[0]
+        rows = np.arange(n)
+        zy = raw[rows, y]
+        others = raw.copy()
+        others[rows, y] = -np.inf
+        lse_o = logsumexp(others, axis=1)
+        rho = np.exp(others - lse_o[:, None])  # exp(-inf) = 0 at the true class
+        return zy - lse_o, rho, rows
+
+
+class SoftmaxCrossEntropy(_MulticlassLoss):
+    """Softmax cross-entropy, the reference for ``multi:softprob`` / LightGBM ``multiclass``.
+
+    Domain: y_true in 0..K-1. Link: softmax. With p = softmax(raw)::
+
+        L      = logsumexp(raw) - raw_y
+        grad_k = p_k - [k = y]
+        hess_k = p_k (1 - p_k)     (exact diagonal), floored at ``min_hessian``
+
+    XGBoost's multi:softprob returns 2 p (1 - p) and LightGBM's multiclass K/(K-1) p (1 - p):
+    the exact diagonal differs from both by a constant factor.
+    """
+
+    def __init__(self, n_classes, *, min_hessian=1e-16):
+        self.n_classes = n_classes
+        self.min_hessian = min_hessian
+        self._validate_params()
+
+    def _validate_params(self):
+        self._check_n_classes()
+        check_min_hessian(self.min_hessian)
+
+    def _loss(self, y, raw):
+        return logsumexp(raw, axis=1) - raw[np.arange(raw.shape[0]), y]
+
+    def _grad_hess(self, y, raw):
+        lse = logsumexp(raw, axis=1)[:, None]
+        p = np.exp(raw - lse)
+        # p (1 - p) = p * sum_{j != k} p_j; 1 - p_k = exp(log1p(-p_k)) loses nothing here since
+        # p_k is at most 1 and the floor covers the underflow.
+        h = p * (1.0 - p)
+        g = p
+        g[np.arange(raw.shape[0]), y] -= 1.0
+        return g, np.maximum(h, self.min_hessian, out=h)
+
+
+class SoftmaxFocal(_MulticlassLoss):
+    """Multi-class focal loss, FL = -alpha_y (1 - p_y)^gamma log(p_y), p = softmax(raw).
+
+    Domain: y_true in 0..K-1. Link: softmax. Exact gradient w.r.t. every logit and exact
+    diagonal hessian d2L/dz_k^2 (derivation in the module docstring), with u, rho as there::
+
+        grad_y = alpha_y f'(u)              grad_k = -alpha_y f'(u) rho_k
+        hess_y = alpha_y f''(u)
+        hess_k = alpha_y q^gamma [ rho_k^2 (-gamma (gamma - 1) p^2 log p + 2 gamma p q + q^2)
+                                   + rho_k (2 rho_k q - 1)(gamma p log p - q) ]
+
+    gamma = 0 is ``SoftmaxCrossEntropy`` (hess_k = p_k (1 - p_k)). Hessians are floored at
+    ``min_hessian`` where they go negative or vanish.
+
+    Parameters
+    ----------
+    n_classes : int >= 2
+    gamma : float >= 0, default 2.0
+    alpha : sequence of n_classes positive weights, or None
+    min_hessian : float in (0, 1], default 1e-6
+    """
+
+    def __init__(self, n_classes, gamma=2.0, alpha=None, *, min_hessian=1e-6):
+        self.n_classes = n_classes
+        self.gamma = gamma
+        self.alpha = alpha
+        self.min_hessian = min_hessian
+        self._validate_params()
+
+    def _validate_params(self):
+        self._check_n_classes()
+        check_scalar("gamma", self.gamma, low=0.0, high=np.inf)
+        self._alpha = _check_alpha_classes(self.alpha, int(self.n_classes))
+        check_min_hessian(self.min_hessian)
+
+    def _class_weights(self):
+        return np.ones(int(self.n_classes)) if self._alpha is None else self._alpha
+
+    def _loss(self, y, raw):
+        u, _, _ = self._true_class_margin(y, raw)
+        a = 1.0 if self._alpha is None else self._alpha[y]
+        return a * pow_from_log(log_sigmoid(-u), float(self.gamma)) * log1pexp(-u)
+
+    def _grad_hess(self, y, raw):
+        gamma = float(self.gamma)
+        u, rho, rows = self._true_class_margin(y, raw)
+        log_p, p, q, qg, fp, fpp = _focal_terms(u, gamma)
+        a = np.ones_like(u) if self._alpha is None else self._alpha[y]
+
+        g = -(a * fp)[:, None] * rho
+        g[rows, y] = a * fp
+
+        c2 = (-gamma * (gamma - 1.0) * p * p * log_p + 2.0 * gamma * p * q + q * q)[:, None]
+        c1 = (gamma * p * log_p - q)[:, None]
+        h = (a * qg)[:, None] * (rho * rho * c2 + rho * (2.0 * rho * q[:, None] - 1.0) * c1)
+        h[rows, y] = a * fpp
+        return g, np.maximum(h, self.min_hessian, out=h)
+
+
+# --------------------------------------------------------------------------- class-balanced
+class ClassBalanced(Loss):
+    """Class-balanced weighting by the effective number of samples (Cui et al. 2019,
+    arXiv:1901.05555) around a classification loss.
+
+    Each class c with n_c samples gets w_c = (1 - beta) / (1 - beta^n_c) (computed as
+    (1 - beta) / -expm1(n_c log beta)), multiplied into the sample weights given to
+    ``base_loss``. beta = 0 is no re-weighting; beta -> 1 is inverse class frequency.
+
+    Normalisation (``normalize``):
+
+    - ``"samples"`` (default): scaled so that sum_i w_{y_i} = n, i.e. the mean sample weight
+      is 1. Hessian sums then keep the scale of the unweighted loss, so XGBoost's
+      ``min_child_weight=1`` and LightGBM's ``min_sum_hessian_in_leaf`` keep working. (With
+      the paper's normalisation the mean weight on a 1%-positive set is about 0.02, the
+      hessian of most leaves falls under ``min_child_weight`` and trees stop splitting.)
+    - ``"classes"``: sum_c w_c = C, as in the paper.
+
+    Parameters
+    ----------
+    base_loss : Logistic, BinaryFocal, SoftmaxCrossEntropy or SoftmaxFocal
+    beta : float in [0, 1), default 0.999
+    class_counts : sequence of per-class counts, or None
+        None counts the labels of each call (inside a framework, the whole training set).
+    normalize : {"samples", "classes"}, default "samples"
+    """
+
+    def __init__(self, base_loss, beta=0.999, *, class_counts=None, normalize="samples"):
+        self.base_loss = base_loss
+        self.beta = beta
+        self.class_counts = class_counts
+        self.normalize = normalize
+        self._validate_params()
+
+    def _validate_params(self):
+        if not isinstance(self.base_loss, (_BinaryLoss, _MulticlassLoss)):
+            raise ValueError(
+                f"base_loss={self.base_loss!r} is not valid: expected a classification loss "
+                "(Logistic, BinaryFocal, SoftmaxCrossEntropy, SoftmaxFocal)"
+            )
+        check_scalar("beta", self.beta, low=0.0, high=1.0, high_inclusive=False)
+        if self.normalize not in ("samples", "classes"):
+            raise ValueError(
+                f"normalize={self.normalize!r} is not valid: expected 'samples' or 'classes'"
+            )
+        if self.class_counts is not None:
+            c = np.asarray(self.class_counts, dtype=np.float64)
+            if c.shape != (self._n_classes,) or not np.all(np.isfinite(c)) or np.any(c < 0):
+                raise ValueError(
+                    f"class_counts={self.class_counts!r} is not valid: expected "
+                    f"{self._n_classes} non-negative counts"
+                )
+
+    # The wrapped loss decides task, link, outputs and hessian flags.
+    task = property(lambda self: self.base_loss.task)
+    link = property(lambda self: self.base_loss.link)
+    n_outputs = property(lambda self: self.base_loss.n_outputs)
+    hessian_exact = property(lambda self: self.base_loss.hessian_exact)
+    min_hessian = property(lambda self: self.base_loss.min_hessian)
+
+    @property
+    def _n_classes(self):
+        return int(self.base_loss.n_classes)
+
+    def class_weights(self, y_true=None) -> np.ndarray:
+        """The per-class weights, from ``class_counts`` or counted from the labels ``y_true``."""
+        if self.class_counts is not None:
+            return self._weights_from_counts(np.asarray(self.class_counts, dtype=np.float64))
+        if y_true is None:
+            raise ValueError("y_true is required when class_counts is None")
+        return self._weights_for(self.base_loss.validate_y(y_true))
+
+    def _weights_for(self, y):
+        """Class weights for already-validated labels."""
+        if self.class_counts is not None:
+            counts = np.asarray(self.class_counts, dtype=np.float64)
+        else:
+            counts = np.bincount(y.astype(np.int64), minlength=self._n_classes).astype(np.float64)
+        return self._weights_from_counts(counts)
+
+    def _weights_from_counts(self, counts):
+        beta = float(self.beta)
+        if beta == 0.0:
+            w = np.where(counts > 0, 1.0, 0.0)
+        else:
+            # 1 - beta^n = -expm1(n log beta): exact for beta near 1 and large n.
+            denom = -np.expm1(counts * np.log(beta))
+            w = np.divide(1.0 - beta, denom, out=np.zeros_like(counts), where=counts > 0)
+        if self.normalize == "samples":
+            return w * counts.sum() / np.sum(w * counts)
+        return w * self._n_classes / w.sum()
+
+    def _effective_weight(self, y, w):
+        cw = self._weights_for(y)[y.astype(np.int64)]
+        return cw if w is None else cw * w
+
+    def _check_y(self, y):
+        return self.base_loss._check_y(y)
+
+    def loss(self, y_true, raw_prediction, sample_weight=None):
+        y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
+        return self.base_loss._loss(y, raw) * self._effective_weight(y, w)
+
+    def _weighted_grad_hess(self, y, raw, w):
+        return self.base_loss._weighted_grad_hess(y, raw, self._effective_weight(y, w))
+
+    def _init(self, y, w):
+        return self.base_loss._init(y, self._effective_weight(y, w))

@@ -1,0 +1,60 @@
+"""Every loss instance the generic battery runs over, and data that suits each."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import gbobjectives as gb
+
+FOCAL_GAMMAS = (0.0, 0.5, 2.0, 5.0)
+
+LOSS_INSTANCES = [
+    gb.SquaredError(),
+    gb.Huber(delta=1.0),
+    gb.Huber(delta=0.5, hessian="exact"),
+    gb.Huber(delta=2.0, hessian="irls"),
+    gb.PseudoHuber(delta=1.0),
+    gb.PseudoHuber(delta=3.0, hessian="irls"),
+    gb.LogCosh(),
+    gb.LogCosh(hessian="exact"),
+    gb.LogCosh(hessian="constant"),
+    gb.Quantile(alpha=0.1),
+    gb.Quantile(alpha=0.9),
+    gb.Quantile(alpha=[0.05, 0.5, 0.95]),
+    gb.Logistic(),
+    *[gb.BinaryFocal(gamma=g) for g in FOCAL_GAMMAS],
+    gb.BinaryFocal(gamma=2.0, alpha=0.25),
+    gb.SoftmaxCrossEntropy(n_classes=3),
+    *[gb.SoftmaxFocal(n_classes=4, gamma=g) for g in FOCAL_GAMMAS],
+    gb.SoftmaxFocal(n_classes=3, gamma=2.0, alpha=[0.2, 0.3, 0.5]),
+    gb.ClassBalanced(gb.Logistic(), beta=0.99),
+    gb.ClassBalanced(gb.BinaryFocal(gamma=2.0), beta=0.999, normalize="classes"),
+    gb.ClassBalanced(gb.SoftmaxFocal(n_classes=3, gamma=1.0), beta=0.9),
+]
+
+
+def loss_id(loss) -> str:
+    return repr(loss).replace(" ", "")
+
+
+def make_data(loss, n: int = 161, seed: int = 0, scale: float = 1.0):
+    """Labels and raw margins for ``loss``.
+
+    Regression residuals lie on a grid offset from 0 and +-delta, so that finite differences
+    never straddle a kink of Huber or Quantile.
+    """
+    rng = np.random.default_rng(seed)
+    k = loss.n_outputs
+    if loss.task == "regression":
+        y = rng.normal(size=n) * 3.0
+        r = (np.linspace(-8.0, 8.0, n) + 0.0123) * scale
+        r = rng.permutation(r)
+        raw = y + r if k == 1 else y[:, None] + r[:, None] + np.linspace(-0.5, 0.5, k) + 0.0031
+        return y, raw
+    if loss.task == "binary":
+        y = (rng.random(n) < 0.3).astype(np.float64)
+        raw = rng.permutation(np.linspace(-12.0, 12.0, n)) * scale
+        return y, raw
+    y = rng.integers(0, k, size=n)
+    raw = rng.normal(size=(n, k)) * 4.0 * scale
+    return y, raw

@@ -1,0 +1,409 @@
+"""One generic battery over every loss (tests/_cases.py), then what is specific to each."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from scipy import optimize
+from sklearn.base import clone
+
+import gbobjectives as gb
+from tests._cases import FOCAL_GAMMAS, LOSS_INSTANCES, loss_id, make_data
+
+H = 1e-3  # finite-difference step
+
+
+def fd4(f, x, h=H):
+    """4th-order central difference of an elementwise function of x."""
+    return (-f(x + 2 * h) + 8 * f(x + h) - 8 * f(x - h) + f(x - 2 * h)) / (12 * h)
+
+
+def fd4_columns(f, raw, h=H):
+    """d f / d raw[:, k] for each column k of a 2-D raw (f returns (n,) or (n, K))."""
+    out = np.empty_like(raw)
+    for k in range(raw.shape[1]):
+        def fk(col, k=k):
+            r = raw.copy()
+            r[:, k] = col
+            v = f(r)
+            return v if v.ndim == 1 else v[:, k]
+        out[:, k] = fd4(fk, raw[:, k], h)
+    return out
+
+
+def numerical_gradient(loss, y, raw):
+    f = lambda r: loss.loss(y, r)  # noqa: E731
+    if raw.ndim == 1:
+        return fd4(f, raw)
+    return fd4_columns(f, raw)
+
+
+def numerical_hessian(loss, y, raw):
+    f = lambda r: loss.gradient_hessian(y, r)[0]  # noqa: E731
+    if raw.ndim == 1:
+        return fd4(f, raw)
+    return fd4_columns(f, raw)
+
+
+all_losses = pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
+
+# numpy's default: underflow to 0 is allowed (and expected in exp of large negatives);
+# overflow, 0/0, x/0 and invalid operations are errors.
+STRICT = dict(over="raise", divide="raise", invalid="raise", under="ignore")
+
+
+def class_weight_of_rows(loss, y, ndim):
+    """The per-row weight a ClassBalanced loss multiplies in (1 for other losses)."""
+    if not isinstance(loss, gb.ClassBalanced):
+        return 1.0
+    w = loss.class_weights(y)[np.asarray(y, dtype=int)]
+    return w if ndim == 1 else w[:, None]
+
+
+@all_losses
+def test_gradient_matches_finite_differences(loss):
+    y, raw = make_data(loss)
+    g, _ = loss.gradient_hessian(y, raw)
+    np.testing.assert_allclose(g, numerical_gradient(loss, y, raw), rtol=1e-6, atol=1e-9)
+
+
+@all_losses
+def test_hessian_matches_finite_differences_where_exact(loss):
+    y, raw = make_data(loss)
+    _, h = loss.gradient_hessian(y, raw)
+    num = numerical_hessian(loss, y, raw)
+    if not loss.hessian_exact:
+        pytest.skip(f"{loss!r} returns a surrogate hessian by design (hessian_exact=False)")
+    # Where the exact hessian is above the floor, the returned one is exact; below, it is the floor.
+    cw = class_weight_of_rows(loss, y, raw.ndim)
+    h, num = h / cw, num / cw
+    above = num > 10 * loss.min_hessian
+    assert above.sum() >= 5  # the comparison below is not vacuous
+    np.testing.assert_allclose(h[above], num[above], rtol=1e-6, atol=1e-9)
+    below = num < 0.1 * loss.min_hessian
+    np.testing.assert_allclose(h[below], loss.min_hessian, rtol=1e-12)
+
+
+@all_losses
+def test_returned_hessian_positive_and_bounded_below_by_floor(loss):
+    y, raw = make_data(loss, scale=3.0)
+    with np.errstate(**STRICT):
+        _, h = loss.gradient_hessian(y, raw)
+    h = h / class_weight_of_rows(loss, y, raw.ndim)
+    assert np.all(h > 0)
+    assert np.all(h >= loss.min_hessian * (1 - 1e-12))
+
+
+@all_losses
+def test_weighted_equals_weight_times_unweighted(loss):
+    y, raw = make_data(loss)
+    w = np.random.default_rng(1).uniform(0.0, 3.0, size=y.shape[0])
+    g, h = loss.gradient_hessian(y, raw)
+    gw, hw = loss.gradient_hessian(y, raw, sample_weight=w)
+    ww = w if raw.ndim == 1 else w[:, None]
+    lw = w if loss.loss(y, raw).ndim == 1 else w[:, None]
+    np.testing.assert_allclose(gw, ww * g, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(hw, ww * h, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(loss.loss(y, raw, w), lw * loss.loss(y, raw), rtol=1e-12)
+
+
+@all_losses
+def test_gradient_and_gradient_hessian_agree(loss):
+    y, raw = make_data(loss)
+    np.testing.assert_array_equal(loss.gradient(y, raw), loss.gradient_hessian(y, raw)[0])
+
+
+@all_losses
+def test_inputs_are_not_modified(loss):
+    y, raw = make_data(loss)
+    w = np.ones(y.shape[0])
+    y0, raw0, w0 = y.copy(), raw.copy(), w.copy()
+    loss.gradient_hessian(y, raw, w)
+    loss.loss(y, raw, w)
+    loss.init_score(y, w)
+    loss.predict(raw)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_array_equal(raw, raw0)
+    np.testing.assert_array_equal(w, w0)
+
+
+@all_losses
+def test_float32_and_column_input(loss):
+    y, raw = make_data(loss)
+    g64, h64 = loss.gradient_hessian(y, raw)
+    g32, h32 = loss.gradient_hessian(y.astype(np.float32), raw.astype(np.float32))
+    np.testing.assert_allclose(g32, g64, rtol=2e-5, atol=1e-6)
+    if raw.ndim == 1:
+        gcol, hcol = loss.gradient_hessian(y[:, None], raw[:, None])
+        np.testing.assert_array_equal(gcol, g64)
+        assert gcol.shape == raw.shape
+
+
+def _mean_loss(loss, y, w, c):
+    n = y.shape[0]
+    raw = np.full(n, c) if loss.n_outputs == 1 else np.tile(np.asarray(c), (n, 1))
+    return float(np.sum(loss.loss(y, raw, w)) / np.sum(w))
+
+
+@all_losses
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_init_score_minimises_mean_loss(loss, weighted):
+    y, _ = make_data(loss, n=301, seed=3)
+    w = np.random.default_rng(4).uniform(0.2, 2.0, size=y.shape[0]) if weighted else None
+    ww = np.ones(y.shape[0]) if w is None else w
+    c = loss.init_score(y, sample_weight=w)
+    ours = _mean_loss(loss, y, ww, c)
+    if loss.n_outputs == 1:
+        assert isinstance(c, float)
+        res = optimize.minimize_scalar(lambda t: _mean_loss(loss, y, ww, t),
+                                       bounds=(-40, 40), method="bounded",
+                                       options={"xatol": 1e-10})
+        best = res.fun
+    else:
+        assert np.shape(c) == (loss.n_outputs,)
+        res = optimize.minimize(lambda t: _mean_loss(loss, y, ww, t), np.zeros(loss.n_outputs),
+                                method="Nelder-Mead",
+                                options={"xatol": 1e-9, "fatol": 1e-13, "maxiter": 20000})
+        best = res.fun
+    assert ours <= best + 1e-9 * max(1.0, abs(best))
+    if isinstance(loss, gb.Quantile):
+        return  # piecewise linear: the gradient does not vanish at the minimiser
+    n = y.shape[0]
+    raw = np.full(n, c) if loss.n_outputs == 1 else np.tile(c, (n, 1))
+    gsum = np.sum(loss.gradient(y, raw, w), axis=0) / np.sum(ww)
+    scale = 1.0 if isinstance(loss, gb.Huber) else 1e-6
+    assert np.all(np.abs(gsum) < scale * 1e-3)
+
+
+@all_losses
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_extreme_margins_finite_and_positive(loss, dtype):
+    y, raw = make_data(loss, n=40)
+    for m in (1e4, 1e6, 1e30):
+        big = (np.sign(raw - raw.mean()) + (raw == raw.mean())) * m
+        for r in (big, -big, np.zeros_like(raw)):
+            r = r.astype(dtype)
+            with np.errstate(**STRICT):
+                g, h = loss.gradient_hessian(y.astype(dtype), r)
+                lo = loss.loss(y, r)
+                p = loss.predict(r)
+            assert np.all(np.isfinite(g)) and np.all(np.isfinite(h)) and np.all(np.isfinite(lo))
+            assert np.all(np.isfinite(p))
+            assert np.all(h > 0)
+
+
+@all_losses
+def test_pickle_clone_and_params(loss):
+    y, raw = make_data(loss)
+    for other in (pickle.loads(pickle.dumps(loss)), clone(loss)):
+        assert other == loss and other is not loss
+        np.testing.assert_array_equal(other.gradient_hessian(y, raw)[1],
+                                      loss.gradient_hessian(y, raw)[1])
+    params = loss.get_params()
+    assert type(loss)(**loss.get_params(deep=False)) == loss
+    assert clone(loss).set_params(**{k: v for k, v in params.items() if "__" not in k}) == loss
+
+
+@all_losses
+def test_predict_is_inverse_link(loss):
+    y, raw = make_data(loss)
+    p = loss.predict(raw)
+    if loss.task == "regression":
+        np.testing.assert_array_equal(p, raw)
+    elif loss.task == "binary":
+        assert np.all((p >= 0) & (p <= 1))
+        np.testing.assert_allclose(p, 1 / (1 + np.exp(-raw)), rtol=1e-12)
+    else:
+        np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-12)
+
+
+# ------------------------------------------------------------------------- bad input
+def _bad_label_cases(loss):
+    y, raw = make_data(loss, n=10)
+    cases = []
+    y_nan = y.astype(float).copy()
+    y_nan[2] = np.nan
+    cases.append((y_nan, raw, None, "y_true"))
+    y_inf = y.astype(float).copy()
+    y_inf[0] = np.inf
+    cases.append((y_inf, raw, None, "y_true"))
+    cases.append((y[:-1], raw, None, "rows"))
+    w = np.ones(10)
+    w[3] = -1
+    cases.append((y, raw, w, "sample_weight"))
+    w = np.ones(10)
+    w[3] = np.nan
+    cases.append((y, raw, w, "sample_weight"))
+    cases.append((y, raw, np.ones(9), "sample_weight"))
+    raw_nan = raw.copy()
+    raw_nan[1] = np.nan
+    cases.append((y, raw_nan, None, "raw_prediction"))
+    if loss.task == "binary":
+        cases.append((np.where(y == 1, 2.0, 0.0), raw, None, "y_true contains 2.0"))
+        cases.append((np.where(y == 1, 0.5, 0.0), raw, None, "y_true contains 0.5"))
+        cases.append((np.where(y == 1, -1.0, 0.0), raw, None, "{0, 1}"))
+    if loss.task == "multiclass":
+        k = loss.n_outputs
+        cases.append((np.where(y == 0, k, y), raw, None, f"0..{k - 1}"))
+        cases.append((y + 0.5, raw, None, "labels must be"))
+        cases.append((y, raw[:, :-1], None, "raw_prediction must have shape"))
+    return cases
+
+
+@all_losses
+def test_bad_input_raises_a_clear_error(loss):
+    for y, raw, w, match in _bad_label_cases(loss):
+        with pytest.raises(ValueError, match=match.replace("(", r"\(").replace("{", r"\{")):
+            loss.gradient_hessian(y, raw, w)
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda: gb.Huber(delta=0), r"delta=0 is not valid: expected a real number in \(0, inf\]"),
+        (lambda: gb.Huber(delta=-1.0), "delta=-1.0 is not valid"),
+        (lambda: gb.Huber(delta=np.nan), "delta=nan is not valid"),
+        (lambda: gb.Huber(hessian="newton"), "hessian='newton' is not valid: expected one of"),
+        (lambda: gb.PseudoHuber(delta="1"), "delta='1' is not valid"),
+        (lambda: gb.LogCosh(min_hessian=0.0), r"min_hessian=0.0 is not valid: .* \(0, 1\]"),
+        (lambda: gb.Quantile(alpha=1.0), r"alpha=1.0 is not valid: expected a real number in \(0, 1\)"),
+        (lambda: gb.Quantile(alpha=[0.1, 0.0]), r"alpha\[1\]=0.0 is not valid"),
+        (lambda: gb.Quantile(alpha=[]), r"alpha=\[\] is not valid"),
+        (lambda: gb.BinaryFocal(gamma=-1), r"gamma=-1 is not valid: expected a real number in \[0, inf\]"),
+        (lambda: gb.BinaryFocal(alpha=1.5), "alpha=1.5 is not valid"),
+        (lambda: gb.SoftmaxFocal(n_classes=1), "n_classes=1 is not valid: expected an integer >= 2"),
+        (lambda: gb.SoftmaxFocal(n_classes=3, alpha=[1, 2]), "expected None or a sequence of 3"),
+        (lambda: gb.ClassBalanced(gb.Huber()), "base_loss=Huber.* expected a classification loss"),
+        (lambda: gb.ClassBalanced(gb.Logistic(), beta=1.0), r"beta=1.0 is not valid: .*\[0, 1\)"),
+        (lambda: gb.ClassBalanced(gb.Logistic(), class_counts=[1, 2, 3]), "expected 2 non-negative"),
+        (lambda: gb.Huber().set_params(delta=-2), "delta=-2 is not valid"),
+        (lambda: gb.Huber().set_params(sigma=1), "Invalid parameter 'sigma' for Huber"),
+    ],
+)
+def test_bad_hyperparameters_raise_naming_parameter_value_and_range(make, match):
+    with pytest.raises(ValueError, match=match):
+        make()
+
+
+def test_all_zero_weights_rejected_by_init_score():
+    with pytest.raises(ValueError, match="sample_weight is zero everywhere"):
+        gb.Huber().init_score([1.0, 2.0], sample_weight=[0.0, 0.0])
+
+
+# --------------------------------------------------------------------- limiting cases
+def test_huber_with_huge_delta_is_squared_error():
+    y, raw = make_data(gb.Huber())
+    big = gb.Huber(delta=1e6)
+    sq = gb.SquaredError()
+    np.testing.assert_allclose(big.loss(y, raw), sq.loss(y, raw), rtol=1e-12)
+    for a, b in zip(big.gradient_hessian(y, raw), sq.gradient_hessian(y, raw)):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    assert big.init_score(y) == pytest.approx(sq.init_score(y), rel=1e-9)
+
+
+def test_pseudo_huber_tends_to_half_squared_error_for_small_residuals():
+    y, raw = make_data(gb.PseudoHuber())
+    np.testing.assert_allclose(gb.PseudoHuber(delta=1e4).loss(y, raw),
+                               gb.SquaredError().loss(y, raw), rtol=1e-6)
+
+
+def test_quantile_half_is_half_absolute_error():
+    y, raw = make_data(gb.Quantile())
+    np.testing.assert_allclose(gb.Quantile(0.5).loss(y, raw), 0.5 * np.abs(raw - y), rtol=1e-15)
+    assert gb.Quantile(0.5).init_score(y) == pytest.approx(np.median(y), abs=0.2)
+
+
+def test_multi_quantile_columns_equal_single_quantiles():
+    alphas = [0.1, 0.5, 0.9]
+    multi = gb.Quantile(alphas)
+    y, raw = make_data(multi)
+    g, h = multi.gradient_hessian(y, raw)
+    init = multi.init_score(y)
+    for k, a in enumerate(alphas):
+        gk, hk = gb.Quantile(a).gradient_hessian(y, raw[:, k])
+        np.testing.assert_array_equal(g[:, k], gk)
+        assert init[k] == gb.Quantile(a).init_score(y)
+    assert np.all(np.diff(init) >= 0)
+
+
+@pytest.mark.parametrize("alpha", [None, 0.25])
+def test_binary_focal_gamma_zero_is_logistic(alpha):
+    focal = gb.BinaryFocal(gamma=0.0, alpha=alpha, min_hessian=1e-16)
+    y, raw = make_data(focal)
+    w = np.where(y == 1, 0.25, 0.75) if alpha is not None else None
+    ref = gb.Logistic()
+    np.testing.assert_allclose(focal.loss(y, raw), ref.loss(y, raw, w), rtol=1e-12)
+    for a, b in zip(focal.gradient_hessian(y, raw), ref.gradient_hessian(y, raw, w)):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-300)
+    assert focal.init_score(y) == pytest.approx(ref.init_score(y, w), rel=1e-9)
+
+
+def test_softmax_focal_gamma_zero_is_cross_entropy():
+    focal = gb.SoftmaxFocal(n_classes=4, gamma=0.0, min_hessian=1e-16)
+    ref = gb.SoftmaxCrossEntropy(n_classes=4)
+    y, raw = make_data(focal)
+    np.testing.assert_allclose(focal.loss(y, raw), ref.loss(y, raw), rtol=1e-10)
+    for a, b in zip(focal.gradient_hessian(y, raw), ref.gradient_hessian(y, raw)):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(focal.init_score(y), ref.init_score(y), rtol=1e-9)
+
+
+def test_softmax_focal_with_two_classes_is_binary_focal_in_the_logit_difference():
+    y, raw = make_data(gb.SoftmaxFocal(n_classes=2))
+    z = raw[:, 1] - raw[:, 0]
+    for gamma in FOCAL_GAMMAS:
+        two = gb.SoftmaxFocal(n_classes=2, gamma=gamma)
+        np.testing.assert_allclose(two.loss(y, raw), gb.BinaryFocal(gamma).loss(y, z), rtol=1e-12)
+        g2 = two.gradient(y, raw)
+        np.testing.assert_allclose(g2[:, 1], gb.BinaryFocal(gamma).gradient(y, z), rtol=1e-10,
+                                   atol=1e-300)
+
+
+def test_class_balanced_beta_zero_is_unweighted():
+    for base in (gb.Logistic(), gb.BinaryFocal(), gb.SoftmaxFocal(n_classes=4)):
+        cb = gb.ClassBalanced(base, beta=0.0)
+        y, raw = make_data(base)
+        for a, b in zip(cb.gradient_hessian(y, raw), base.gradient_hessian(y, raw)):
+            np.testing.assert_allclose(a, b, rtol=1e-14)
+        np.testing.assert_allclose(cb.init_score(y), base.init_score(y), rtol=1e-12)
+
+
+def test_class_balanced_weights_follow_the_paper_and_keep_mean_weight_one():
+    y = np.array([0] * 990 + [1] * 10)
+    beta = 0.999
+    cb = gb.ClassBalanced(gb.Logistic(), beta=beta)
+    w = cb.class_weights(y)
+    raw_w = np.array([(1 - beta) / (1 - beta**990), (1 - beta) / (1 - beta**10)])
+    np.testing.assert_allclose(w / w.sum(), raw_w / raw_w.sum(), rtol=1e-12)
+    counts = np.array([990, 10])
+    assert np.sum(w * counts) == pytest.approx(1000.0)  # mean sample weight 1
+    paper = gb.ClassBalanced(gb.Logistic(), beta=beta, normalize="classes").class_weights(y)
+    assert paper.sum() == pytest.approx(2.0)
+    # Every class gets its own weight (a defect seen in the wild: counts from np.sum(labels)).
+    y3 = np.array([0] * 50 + [1] * 30 + [2] * 20)
+    w3 = gb.ClassBalanced(gb.SoftmaxCrossEntropy(3), beta=0.99).class_weights(y3)
+    assert w3[0] < w3[1] < w3[2]
+    # beta -> 1 approaches inverse class frequency
+    w_inv = gb.ClassBalanced(gb.Logistic(), beta=1 - 1e-9).class_weights(y)
+    assert w_inv[1] / w_inv[0] == pytest.approx(99.0, rel=1e-4)
+    # given counts are used instead of the labels
+    given = gb.ClassBalanced(gb.Logistic(), beta=beta, class_counts=[990, 10]).class_weights()
+    np.testing.assert_allclose(given, w)
+
+
+def test_focal_hessian_has_no_known_published_defects():
+    """(1 - y) in place of (1 - p); 0/0 once p rounds to 1; sigmoid applied to softmax."""
+    focal = gb.BinaryFocal(gamma=2.0)
+    z = np.array([-100.0, -20.0, -17.0, 17.0, 20.0, 100.0], dtype=np.float32)
+    for y in (np.ones(6), np.zeros(6)):
+        g, h = focal.gradient_hessian(y, z)
+        assert np.all(np.isfinite(g)) and np.all(h > 0)
+    # positives do get a hessian (not 0 for every positive):
+    _, h = focal.gradient_hessian(np.ones(3), np.array([0.0, 1.0, 2.0]))
+    assert np.all(h > 0.01)
+    # the exact minimum of the hessian at gamma=2 is about -0.047 (before the floor)
+    u = np.linspace(-10, 0, 20001)
+    num = fd4(lambda t: gb.BinaryFocal(2.0, min_hessian=1.0).gradient(np.ones_like(t), t), u)
+    assert num.min() == pytest.approx(-0.047, abs=0.002)
