@@ -24,6 +24,8 @@ from .losses import (
     SquaredError,
 )
 
+from .metrics import mape, smape
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -38,4 +40,6 @@ __all__ = [
     "SoftmaxCrossEntropy",
     "SoftmaxFocal",
     "ClassBalanced",
+    "mape",
+    "smape",
 ]

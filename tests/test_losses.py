@@ -407,3 +407,20 @@ def test_focal_hessian_has_no_known_published_defects():
     u = np.linspace(-10, 0, 20001)
     num = fd4(lambda t: gb.BinaryFocal(2.0, min_hessian=1.0).gradient(np.ones_like(t), t), u)
     assert num.min() == pytest.approx(-0.047, abs=0.002)
+
+
+@pytest.mark.parametrize("loss", [gb.Huber(0.7), gb.PseudoHuber(1.3), gb.LogCosh()], ids=loss_id)
+def test_irls_hessian_is_the_curvature_of_a_majoriser(loss):
+    """h = g / r, and L(r') <= L(r) + g (r' - r) + h/2 (r' - r)^2 for every r' (so a Newton
+    step with this h never increases the loss of a sample: it lands exactly on the target)."""
+    assert loss.hessian == "irls" and not loss.hessian_exact
+    r = np.linspace(-30, 30, 241) + 0.01
+    zero = np.zeros_like(r)
+    g, h = loss.gradient_hessian(zero, r)
+    unfloored = h > loss.min_hessian
+    np.testing.assert_allclose((h * r)[unfloored], g[unfloored], rtol=1e-12)
+    r2 = np.linspace(-60, 60, 301)
+    L = loss.loss(zero, r)[:, None]
+    quad = L + g[:, None] * (r2 - r[:, None]) + 0.5 * h[:, None] * (r2 - r[:, None]) ** 2
+    L2 = loss.loss(np.zeros_like(r2), r2)[None, :]
+    assert np.all(L2 <= quad + 1e-9)

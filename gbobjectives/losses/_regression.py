@@ -9,6 +9,14 @@ Hessian choices for the robust losses (``hessian=``):
   iteratively-reweighted-least-squares mean of the residuals with the robust weights g/r:
   it is scale-free and never overshoots. Not the true hessian: flagged ``hessian_exact=False``.
 - ``"constant"``: 1 everywhere (a gradient step; LightGBM's built-in ``huber`` does this).
+
+"irls" is the default of all three. Measured on a target around 1000 with t(3) noise and 2%
+gross outliers (100 rounds, default XGBoost / LightGBM parameters, start at init_score;
+MAE against the noise-free signal, constant prediction 85.2): Huber(1) constant / exact /
+irls 61.3 / 8.5 / 6.0 in XGBoost and 76.8 / 44.9 / 6.6 in LightGBM; PseudoHuber(1) exact /
+irls 8.2 / 5.8 and 40566 / 6.2 (exact Newton leaves explode under LightGBM's lambda_l2=0);
+LogCosh exact / irls 7.6 / 5.7 and 8.1 / 6.4. On the same data scaled to unit size the
+choices are within about 30% of each other.
 """
 
 from __future__ import annotations
@@ -99,15 +107,16 @@ class Huber(_RobustLoss):
     ----------
     delta : float > 0
         Where the loss turns from quadratic to linear. delta -> inf is ``SquaredError``.
-    hessian : {"constant", "exact", "irls"}, default "constant"
-        The exact hessian is 0 beyond delta, where a Newton step divides by zero; the default
-        returns 1 everywhere, as LightGBM's built-in ``huber`` and scikit-learn's HGBT do.
-        "irls" gives min(1, delta / |r|); "exact" floors the 0 at ``min_hessian``.
+    hessian : {"irls", "constant", "exact"}, default "irls"
+        The exact hessian is 0 beyond delta, where a Newton step divides by zero. "irls" gives
+        min(1, delta / |r|) (the classical Huber IRLS weight); "constant" returns 1 everywhere,
+        as LightGBM's built-in ``huber`` does (use it for parity); "exact" floors the 0 at
+        ``min_hessian``.
     min_hessian : float in (0, 1], default 1e-3
         Floor of the returned hessian.
     """
 
-    def __init__(self, delta=1.0, *, hessian="constant", min_hessian=1e-3):
+    def __init__(self, delta=1.0, *, hessian="irls", min_hessian=1e-3):
         self.delta = delta
         self.hessian = hessian
         self.min_hessian = min_hessian
@@ -152,13 +161,15 @@ class PseudoHuber(_RobustLoss):
     ----------
     delta : float > 0
         XGBoost's ``huber_slope``.
-    hessian : {"exact", "irls", "constant"}, default "exact"
+    hessian : {"irls", "exact", "constant"}, default "irls"
+        "exact" reproduces XGBoost's ``reg:pseudohubererror`` (tested to float32 precision);
+        the default "irls" (1/s) trains where the exact one overshoots (module docstring).
     min_hessian : float in (0, 1], default 1e-6
-        Floor of the returned hessian; 1/s^3 falls below 1e-6 only for |r| > 100 delta, so the
-        default leaves parity with XGBoost intact on any sensibly started model.
+        Floor of the returned hessian; 1/s^3 falls below 1e-6 only for |r| > 100 delta, so
+        the floor leaves parity with XGBoost intact on any sensibly started model.
     """
 
-    def __init__(self, delta=1.0, *, hessian="exact", min_hessian=1e-6):
+    def __init__(self, delta=1.0, *, hessian="irls", min_hessian=1e-6):
         self.delta = delta
         self.hessian = hessian
         self.min_hessian = min_hessian
@@ -198,7 +209,7 @@ class LogCosh(_RobustLoss):
 
     Parameters
     ----------
-    hessian : {"exact", "irls", "constant"}, default "irls"
+    hessian : {"irls", "exact", "constant"}, default "irls"
         "irls" returns tanh(r) / r: the leaf value becomes a robustly weighted mean residual,
         which trains under default XGBoost/LightGBM settings on targets of any scale. "exact"
         returns max(sech^2(r), min_hessian).

@@ -1,0 +1,119 @@
+"""XGBoost: the objective's calling conventions, the start, and metrics.
+
+Native API::
+
+    params = gbx.params(loss, y_train, max_depth=4)        # objective, base_score, num_class
+    booster = xgboost.train(params, dtrain, 100, obj=loss,
+                            evals=[(dvalid, "valid")],
+                            custom_metric=gbx.custom_metric(gb.mape, loss),
+                            callbacks=[gbx.early_stopping(10, gbx.custom_metric(gb.mape, loss))])
+    y_pred = loss.predict(booster.predict(dtest, output_margin=True))
+
+Why ``params`` sets ``objective`` although ``obj=`` supplies the gradients: it fixes what
+``Booster.predict`` returns (identity, sigmoid, softmax), what space ``base_score`` is in,
+and what the built-in metrics see. It must never be ``reg:quantileerror`` or
+``reg:absoluteerror``: those rewrite leaf values whatever ``obj=`` returns. With a custom
+objective XGBoost does not estimate ``base_score``; it stays 0.5 unless given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xgboost
+
+from ._common import _MetricAdapter, grad_hess, weights_or_none
+
+_OBJECTIVE_PARAM = {
+    "regression": "reg:squarederror",
+    "binary": "binary:logistic",
+    "multiclass": "multi:softprob",
+}
+
+
+def _labels(loss, dmatrix):
+    y = dmatrix.get_label()
+    n = dmatrix.num_row()
+    if y.size != n:  # 2-D labels (multi-target) come back flat, row-major
+        y = y.reshape(n, -1)
+    return y
+
+
+def native_objective(loss, predt, dmatrix):
+    """``obj(predt, dtrain)`` for ``xgboost.train``: labels and weights from the DMatrix."""
+    return grad_hess(loss, _labels(loss, dmatrix), predt,
+                     weights_or_none(dmatrix.get_weight()), "xgboost")
+
+
+def base_score(loss, y_true, sample_weight=None):
+    """``loss.init_score`` in the output space of the objective param ``params`` sets.
+
+    A float for single-output losses (a probability for binary ones), a list of K margins for
+    multi-class (``multi:softprob`` takes its vector base_score as margins) and multi-quantile.
+    """
+    init = loss.init_score(y_true, sample_weight)
+    if loss.task == "binary":
+        return float(loss.predict(np.array([init]))[0])
+    if np.ndim(init) == 1:
+        return [float(v) for v in init]
+    return float(init)
+
+
+def params(loss, y_true, sample_weight=None, **extra) -> dict:
+    """Parameters for ``xgboost.train(params, dtrain, obj=loss)`` that suit ``loss``.
+
+    Sets ``objective`` (see the module docstring), ``base_score`` from ``loss.init_score``,
+    and ``num_class`` or ``num_target`` for multi-output losses. ``extra`` is merged last
+    (anything but ``objective``, which must stay consistent with the loss).
+    """
+    if "objective" in extra:
+        raise ValueError(
+            f"objective={extra['objective']!r} cannot be overridden: gbobjectives sets "
+            f"{_OBJECTIVE_PARAM[loss.task]!r} for {loss!r}, and reg:quantileerror / "
+            "reg:absoluteerror would rewrite the leaves"
+        )
+    out = {"objective": _OBJECTIVE_PARAM[loss.task], "base_score": base_score(loss, y_true, sample_weight)}
+    if loss.task == "multiclass":
+        out["num_class"] = loss.n_outputs
+    elif loss.n_outputs > 1:
+        out["num_target"] = loss.n_outputs
+    out.update(extra)
+    return out
+
+
+def sklearn_params(loss, y_true, sample_weight=None) -> dict:
+    """Keyword arguments for ``XGBRegressor`` / ``XGBClassifier(**kw)``: the objective and its start.
+
+    (XGBClassifier sets the objective param and num_class itself from the labels.)
+    """
+    out = {"objective": loss, "base_score": base_score(loss, y_true, sample_weight)}
+    if loss.task == "regression" and loss.n_outputs > 1:
+        out["multi_strategy"] = "one_output_per_tree"
+    return out
+
+
+class custom_metric(_MetricAdapter):  # noqa: N801 - named after the xgboost.train argument
+    """``custom_metric=`` for ``xgboost.train``: ``f(predt, dmatrix) -> (name, value)``.
+
+    Pass ``maximize=metric.maximize`` to ``xgboost.train`` or use ``early_stopping``: XGBoost
+    otherwise guesses the direction from the name (names starting with auc, pre, map, ndcg
+    are maximised, so "map_error" would be).
+    """
+
+    def __call__(self, predt, dmatrix):
+        w = weights_or_none(dmatrix.get_weight())
+        return self.name, self.value(_labels(self.loss, dmatrix), predt, w)
+
+
+class eval_metric(_MetricAdapter):  # noqa: N801 - named after the sklearn argument
+    """``eval_metric=`` for ``XGBRegressor`` / ``XGBClassifier``: ``f(y_true, y_pred, sample_weight=None)``."""
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return self.value(y_true, y_pred, sample_weight)
+
+
+def early_stopping(rounds: int, metric: _MetricAdapter, *, data_name=None, save_best=True):
+    """``xgboost.callback.EarlyStopping`` that goes the metric's way, whatever its name."""
+    return xgboost.callback.EarlyStopping(
+        rounds=rounds, metric_name=metric.name, data_name=data_name,
+        maximize=metric.maximize, save_best=save_best,
+    )
