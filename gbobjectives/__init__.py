@@ -14,8 +14,8 @@ from .losses import (
     BinaryFocal,
     ClassBalanced,
     Huber,
-    Logistic,
     LogCosh,
+    Logistic,
     Loss,
     PseudoHuber,
     Quantile,
@@ -23,7 +23,6 @@ from .losses import (
     SoftmaxFocal,
     SquaredError,
 )
-
 from .metrics import mape, smape
 
 __version__ = "0.1.0"

@@ -92,9 +92,7 @@ def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     return z - np.expand_dims(logsumexp(z, axis=axis), axis)
 
 
-def weighted_quantile(
-    values: np.ndarray, q: float, sample_weight: np.ndarray | None = None
-) -> float:
+def weighted_quantile(values: np.ndarray, q: float, sample_weight: np.ndarray | None = None) -> float:
     """A minimiser of sum_i w_i * pinball_q(values_i - c) over the constant c.
 
     The minimiser is the smallest value whose cumulative weight reaches q * total weight

@@ -27,9 +27,7 @@ def check_scalar(
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
     if ok:
         v = float(value)
-        ok = not np.isnan(v) and (
-            np.isfinite(v) or (high is not None and np.isinf(high) and v == np.inf)
-        )
+        ok = not np.isnan(v) and (np.isfinite(v) or (high is not None and np.isinf(high) and v == np.inf))
     if ok and low is not None:
         ok = v >= low if low_inclusive else v > low
     if ok and high is not None:
@@ -39,7 +37,9 @@ def check_scalar(
         right = "]" if high_inclusive else ")"
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
-        raise ValueError(f"{name}={_show(value)} is not valid: expected a real number in {left}{lo}, {hi}{right}")
+        raise ValueError(
+            f"{name}={_show(value)} is not valid: expected a real number in {left}{lo}, {hi}{right}"
+        )
     return v
 
 
@@ -66,7 +66,9 @@ def check_finite(name: str, arr: np.ndarray) -> None:
     if not np.all(np.isfinite(arr)):
         bad = arr[~np.isfinite(arr)].ravel()[0].item()
         n_bad = int(np.sum(~np.isfinite(arr)))
-        raise ValueError(f"{name} contains {n_bad} non-finite value(s) (first: {bad!r}); all values must be finite")
+        raise ValueError(
+            f"{name} contains {n_bad} non-finite value(s) (first: {bad!r}); all values must be finite"
+        )
 
 
 def squeeze_column(name: str, arr: np.ndarray) -> np.ndarray:
@@ -87,9 +89,7 @@ def check_sample_weight(sample_weight, n: int) -> np.ndarray | None:
         raise ValueError(f"sample_weight has {w.shape[0]} rows but y_true has {n}; they must match")
     check_finite("sample_weight", w)
     if np.any(w < 0):
-        raise ValueError(
-            f"sample_weight contains negative values (min {w.min()!r}); weights must be >= 0"
-        )
+        raise ValueError(f"sample_weight contains negative values (min {w.min()!r}); weights must be >= 0")
     return w
 
 

@@ -17,8 +17,13 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[1] / "gbobjectives"
 CORE = sorted(
-    [*(PKG / "losses").glob("*.py"), PKG / "links.py", PKG / "_numerics.py",
-     PKG / "_validation.py", PKG / "metrics.py"]
+    [
+        *(PKG / "losses").glob("*.py"),
+        PKG / "links.py",
+        PKG / "_numerics.py",
+        PKG / "_validation.py",
+        PKG / "metrics.py",
+    ]
 )
 FRAMEWORKS = {"xgboost", "lightgbm", "dask", "distributed", "sklearn", "scipy", "pandas"}
 
@@ -40,7 +45,9 @@ def test_core_modules_import_numpy_only(path):
 
 
 def test_importing_the_package_loads_no_framework():
-    code = ("import sys, gbobjectives; "
-            "print(sorted(m for m in ('xgboost', 'lightgbm', 'sklearn') if m in sys.modules))")
+    code = (
+        "import sys, gbobjectives; "
+        "print(sorted(m for m in ('xgboost', 'lightgbm', 'sklearn') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

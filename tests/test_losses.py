@@ -24,11 +24,13 @@ def fd4_columns(f, raw, h=H):
     """d f / d raw[:, k] for each column k of a 2-D raw (f returns (n,) or (n, K))."""
     out = np.empty_like(raw)
     for k in range(raw.shape[1]):
+
         def fk(col, k=k):
             r = raw.copy()
             r[:, k] = col
             v = f(r)
             return v if v.ndim == 1 else v[:, k]
+
         out[:, k] = fd4(fk, raw[:, k], h)
     return out
 
@@ -157,15 +159,18 @@ def test_init_score_minimises_mean_loss(loss, weighted):
     ours = _mean_loss(loss, y, ww, c)
     if loss.n_outputs == 1:
         assert isinstance(c, float)
-        res = optimize.minimize_scalar(lambda t: _mean_loss(loss, y, ww, t),
-                                       bounds=(-40, 40), method="bounded",
-                                       options={"xatol": 1e-10})
+        res = optimize.minimize_scalar(
+            lambda t: _mean_loss(loss, y, ww, t), bounds=(-40, 40), method="bounded", options={"xatol": 1e-10}
+        )
         best = res.fun
     else:
         assert np.shape(c) == (loss.n_outputs,)
-        res = optimize.minimize(lambda t: _mean_loss(loss, y, ww, t), np.zeros(loss.n_outputs),
-                                method="Nelder-Mead",
-                                options={"xatol": 1e-9, "fatol": 1e-13, "maxiter": 20000})
+        res = optimize.minimize(
+            lambda t: _mean_loss(loss, y, ww, t),
+            np.zeros(loss.n_outputs),
+            method="Nelder-Mead",
+            options={"xatol": 1e-9, "fatol": 1e-13, "maxiter": 20000},
+        )
         best = res.fun
     assert ours <= best + 1e-9 * max(1.0, abs(best))
     if isinstance(loss, gb.Quantile):
@@ -199,8 +204,7 @@ def test_pickle_clone_and_params(loss):
     y, raw = make_data(loss)
     for other in (pickle.loads(pickle.dumps(loss)), clone(loss)):
         assert other == loss and other is not loss
-        np.testing.assert_array_equal(other.gradient_hessian(y, raw)[1],
-                                      loss.gradient_hessian(y, raw)[1])
+        np.testing.assert_array_equal(other.gradient_hessian(y, raw)[1], loss.gradient_hessian(y, raw)[1])
     params = loss.get_params()
     assert type(loss)(**loss.get_params(deep=False)) == loss
     assert clone(loss).set_params(**{k: v for k, v in params.items() if "__" not in k}) == loss
@@ -305,8 +309,9 @@ def test_huber_with_huge_delta_is_squared_error():
 
 def test_pseudo_huber_tends_to_half_squared_error_for_small_residuals():
     y, raw = make_data(gb.PseudoHuber())
-    np.testing.assert_allclose(gb.PseudoHuber(delta=1e4).loss(y, raw),
-                               gb.SquaredError().loss(y, raw), rtol=1e-6)
+    np.testing.assert_allclose(
+        gb.PseudoHuber(delta=1e4).loss(y, raw), gb.SquaredError().loss(y, raw), rtol=1e-6
+    )
 
 
 def test_quantile_half_is_half_absolute_error():
@@ -357,8 +362,7 @@ def test_softmax_focal_with_two_classes_is_binary_focal_in_the_logit_difference(
         two = gb.SoftmaxFocal(n_classes=2, gamma=gamma)
         np.testing.assert_allclose(two.loss(y, raw), gb.BinaryFocal(gamma).loss(y, z), rtol=1e-12)
         g2 = two.gradient(y, raw)
-        np.testing.assert_allclose(g2[:, 1], gb.BinaryFocal(gamma).gradient(y, z), rtol=1e-10,
-                                   atol=1e-300)
+        np.testing.assert_allclose(g2[:, 1], gb.BinaryFocal(gamma).gradient(y, z), rtol=1e-10, atol=1e-300)
 
 
 def test_class_balanced_beta_zero_is_unweighted():

@@ -72,8 +72,11 @@ def test_robust_init_scores_lie_within_the_labels(y, delta):
         assert y.min() - 1e-9 <= c <= y.max() + 1e-9
 
 
-@pytest.mark.parametrize("loss", [gb.Huber(), gb.PseudoHuber(), gb.LogCosh(), gb.Quantile(0.2),
-                                  gb.Logistic(), gb.BinaryFocal()], ids=loss_id)
+@pytest.mark.parametrize(
+    "loss",
+    [gb.Huber(), gb.PseudoHuber(), gb.LogCosh(), gb.Quantile(0.2), gb.Logistic(), gb.BinaryFocal()],
+    ids=loss_id,
+)
 def test_largest_finite_margins(loss):
     """log(cosh(x)) overflows at |x| ~ 710 when written naively; ours holds to the float max."""
     top = np.finfo(np.float64).max

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import importlib
 
-from ._common import sklearn_objective
+from ._common import SklearnObjective, sklearn_objective
 
-__all__ = ["call_objective", "xgboost", "lightgbm"]
+__all__ = ["call_objective", "SklearnObjective", "xgboost", "lightgbm"]
 
 
 def _framework_of(obj) -> str:

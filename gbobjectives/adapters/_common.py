@@ -46,8 +46,7 @@ def as_margin(loss, raw, framework: str) -> np.ndarray:
     advice = _ADVICE[framework][kind].format(k=k)
     what = f"{k} output(s)" if k > 1 else "1 output"
     raise ValueError(
-        f"{loss!r} needs {what} per row but {framework} passed raw predictions of shape "
-        f"{raw.shape}: {advice}"
+        f"{loss!r} needs {what} per row but {framework} passed raw predictions of shape {raw.shape}: {advice}"
     )
 
 
@@ -73,6 +72,27 @@ def weights_or_none(w) -> np.ndarray | None:
 def sklearn_objective(loss, y_true, y_pred, sample_weight):
     """The (y_true, y_pred[, sample_weight]) convention of both sklearn APIs."""
     return grad_hess(loss, y_true, y_pred, weights_or_none(sample_weight), "sklearn")
+
+
+class SklearnObjective:
+    """A loss as ``objective=`` for XGBRegressor/XGBClassifier/LGBMRegressor/LGBMClassifier,
+    without exposing the loss's hyperparameters to the estimator.
+
+    A loss passed directly works, but both estimators expand the hyperparameters of any
+    parameter value that has ``get_params`` into ``objective__delta``-style keys and forward
+    them to the booster, which warns that they are unused (XGBoost: a UserWarning on every
+    fit). This wrapper has no ``get_params``; it pickles and clones with the estimator.
+    Signature: three parameters, the third named ``sample_weight`` (see ``Loss.__call__``).
+    """
+
+    def __init__(self, loss):
+        self.loss = loss
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        return sklearn_objective(self.loss, y_true, y_pred, sample_weight)
+
+    def __repr__(self):
+        return f"SklearnObjective({self.loss!r})"
 
 
 class _MetricAdapter:

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import _MetricAdapter, grad_hess, weights_or_none
+from ._common import SklearnObjective, _MetricAdapter, grad_hess, weights_or_none
 
 
 def native_objective(loss, preds, dataset):
     """``params["objective"]`` for ``lightgbm.train``: ``f(preds, train_data)``."""
-    return grad_hess(loss, dataset.get_label(), preds, weights_or_none(dataset.get_weight()),
-                     "lightgbm")
+    return grad_hess(loss, dataset.get_label(), preds, weights_or_none(dataset.get_weight()), "lightgbm")
 
 
 def init_score_rows(init, n: int) -> np.ndarray:
@@ -51,6 +50,16 @@ def bake_init_score(booster, init) -> None:
     for tree in range(k):
         for leaf in range(info[tree]["num_leaves"]):
             booster.set_leaf_output(tree, leaf, booster.get_leaf_output(tree, leaf) + init[tree])
+
+
+def sklearn_params(loss) -> dict:
+    """Keyword arguments for ``LGBMRegressor`` / ``LGBMClassifier(**kw)``.
+
+    The loss wrapped in ``SklearnObjective``, so that its hyperparameters are not forwarded
+    to LightGBM as unknown ``objective__*`` parameters. The start goes to ``fit``:
+    ``init_score=init_score_rows(loss.init_score(y), len(y))``, then ``bake_init_score``.
+    """
+    return {"objective": SklearnObjective(loss)}
 
 
 class feval(_MetricAdapter):  # noqa: N801 - named after the lightgbm.train argument

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import xgboost
 
-from ._common import _MetricAdapter, grad_hess, weights_or_none
+from ._common import SklearnObjective, _MetricAdapter, grad_hess, weights_or_none
 
 _OBJECTIVE_PARAM = {
     "regression": "reg:squarederror",
@@ -40,8 +40,7 @@ def _labels(loss, dmatrix):
 
 def native_objective(loss, predt, dmatrix):
     """``obj(predt, dtrain)`` for ``xgboost.train``: labels and weights from the DMatrix."""
-    return grad_hess(loss, _labels(loss, dmatrix), predt,
-                     weights_or_none(dmatrix.get_weight()), "xgboost")
+    return grad_hess(loss, _labels(loss, dmatrix), predt, weights_or_none(dmatrix.get_weight()), "xgboost")
 
 
 def base_score(loss, y_true, sample_weight=None):
@@ -83,9 +82,10 @@ def params(loss, y_true, sample_weight=None, **extra) -> dict:
 def sklearn_params(loss, y_true, sample_weight=None) -> dict:
     """Keyword arguments for ``XGBRegressor`` / ``XGBClassifier(**kw)``: the objective and its start.
 
-    (XGBClassifier sets the objective param and num_class itself from the labels.)
+    The objective is the loss wrapped in ``SklearnObjective`` (no unused-parameter warning).
+    XGBClassifier sets the objective param and num_class itself from the labels.
     """
-    out = {"objective": loss, "base_score": base_score(loss, y_true, sample_weight)}
+    out = {"objective": SklearnObjective(loss), "base_score": base_score(loss, y_true, sample_weight)}
     if loss.task == "regression" and loss.n_outputs > 1:
         out["multi_strategy"] = "one_output_per_tree"
     return out
@@ -105,7 +105,10 @@ class custom_metric(_MetricAdapter):  # noqa: N801 - named after the xgboost.tra
 
 
 class eval_metric(_MetricAdapter):  # noqa: N801 - named after the sklearn argument
-    """``eval_metric=`` for ``XGBRegressor`` / ``XGBClassifier``: ``f(y_true, y_pred, sample_weight=None)``."""
+    """``eval_metric=`` for ``XGBRegressor`` / ``XGBClassifier``.
+
+    ``f(y_true, y_pred, sample_weight=None) -> float``, named by ``__name__``.
+    """
 
     def __call__(self, y_true, y_pred, sample_weight=None):
         return self.value(y_true, y_pred, sample_weight)
@@ -114,6 +117,9 @@ class eval_metric(_MetricAdapter):  # noqa: N801 - named after the sklearn argum
 def early_stopping(rounds: int, metric: _MetricAdapter, *, data_name=None, save_best=True):
     """``xgboost.callback.EarlyStopping`` that goes the metric's way, whatever its name."""
     return xgboost.callback.EarlyStopping(
-        rounds=rounds, metric_name=metric.name, data_name=data_name,
-        maximize=metric.maximize, save_best=save_best,
+        rounds=rounds,
+        metric_name=metric.name,
+        data_name=data_name,
+        maximize=metric.maximize,
+        save_best=save_best,
     )

@@ -65,9 +65,7 @@ class Loss:
         for key, value in params.items():
             head, sep, tail = key.partition("__")
             if head not in names:
-                raise ValueError(
-                    f"Invalid parameter {head!r} for {type(self).__name__}; valid: {names}"
-                )
+                raise ValueError(f"Invalid parameter {head!r} for {type(self).__name__}; valid: {names}")
             if sep:
                 nested.setdefault(head, {})[tail] = value
             else:
@@ -88,8 +86,12 @@ class Loss:
         if type(other) is not type(self):
             return NotImplemented
         a, b = self.get_params(deep=False), other.get_params(deep=False)
-        return all(np.array_equal(np.asarray(a[k]), np.asarray(b[k])) if not hasattr(a[k], "get_params")
-                   else a[k] == b[k] for k in a)
+        return all(
+            np.array_equal(np.asarray(a[k]), np.asarray(b[k]))
+            if not hasattr(a[k], "get_params")
+            else a[k] == b[k]
+            for k in a
+        )
 
     __hash__ = object.__hash__
 
@@ -107,9 +109,7 @@ class Loss:
         if k == 1:
             raw = squeeze_column("raw_prediction", raw)
         elif raw.ndim != 2 or raw.shape[1] != k:
-            raise ValueError(
-                f"raw_prediction must have shape (n, {k}) for {self!r}, got {raw.shape}"
-            )
+            raise ValueError(f"raw_prediction must have shape (n, {k}) for {self!r}, got {raw.shape}")
         check_finite("raw_prediction", raw)
         return raw
 

@@ -26,7 +26,7 @@ import numpy as np
 from .._numerics import log1pexp, log_sigmoid, logit, logsumexp, pow_from_log, sigmoid
 from .._validation import check_integer_labels, check_scalar
 from ..links import LogitLink, SoftmaxLink
-from ._base import Loss, check_min_hessian, minimise_1d
+from ._base import Loss, check_min_hessian
 
 # Probabilities used for a constant start are kept in [_P_EPS, 1 - _P_EPS] so the margin
 # stays finite when a class is absent (|logit| <= 27.6).
@@ -393,9 +393,7 @@ class ClassBalanced(Loss):
             )
         check_scalar("beta", self.beta, low=0.0, high=1.0, high_inclusive=False)
         if self.normalize not in ("samples", "classes"):
-            raise ValueError(
-                f"normalize={self.normalize!r} is not valid: expected 'samples' or 'classes'"
-            )
+            raise ValueError(f"normalize={self.normalize!r} is not valid: expected 'samples' or 'classes'")
         if self.class_counts is not None:
             c = np.asarray(self.class_counts, dtype=np.float64)
             if c.shape != (self._n_classes,) or not np.all(np.isfinite(c)) or np.any(c < 0):

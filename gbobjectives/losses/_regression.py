@@ -164,12 +164,13 @@ class PseudoHuber(_RobustLoss):
     hessian : {"irls", "exact", "constant"}, default "irls"
         "exact" reproduces XGBoost's ``reg:pseudohubererror`` (tested to float32 precision);
         the default "irls" (1/s) trains where the exact one overshoots (module docstring).
-    min_hessian : float in (0, 1], default 1e-6
-        Floor of the returned hessian; 1/s^3 falls below 1e-6 only for |r| > 100 delta, so
-        the floor leaves parity with XGBoost intact on any sensibly started model.
+    min_hessian : float in (0, 1], default 1e-12
+        Floor of the returned hessian, so that it never underflows (the frameworks store
+        hessians in float32, where anything under 1.4e-45 is 0). 1/s^3 falls below 1e-12
+        only for |r| > 1e4 delta, so parity with XGBoost holds on any sensibly started model.
     """
 
-    def __init__(self, delta=1.0, *, hessian="irls", min_hessian=1e-6):
+    def __init__(self, delta=1.0, *, hessian="irls", min_hessian=1e-12):
         self.delta = delta
         self.hessian = hessian
         self.min_hessian = min_hessian
@@ -264,12 +265,16 @@ class Quantile(_RegressionLoss):
 
     def _validate_params(self):
         if np.ndim(self.alpha) == 0:
-            a = [check_scalar("alpha", self.alpha, low=0.0, high=1.0,
-                              low_inclusive=False, high_inclusive=False)]
+            a = [
+                check_scalar(
+                    "alpha", self.alpha, low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
+                )
+            ]
         else:
-            a = [check_scalar(f"alpha[{i}]", v, low=0.0, high=1.0,
-                              low_inclusive=False, high_inclusive=False)
-                 for i, v in enumerate(self.alpha)]
+            a = [
+                check_scalar(f"alpha[{i}]", v, low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
+                for i, v in enumerate(self.alpha)
+            ]
             if len(a) == 0:
                 raise ValueError("alpha=[] is not valid: expected at least one quantile level")
         self._alphas = np.asarray(a, dtype=np.float64)
@@ -290,9 +295,7 @@ class Quantile(_RegressionLoss):
     def _check_y(self, y):
         y = super()._check_y(y)
         if y.ndim == 2 and y.shape[1] != self.n_outputs:
-            raise ValueError(
-                f"y_true must have shape (n,) or (n, {self.n_outputs}), got {y.shape}"
-            )
+            raise ValueError(f"y_true must have shape (n,) or (n, {self.n_outputs}), got {y.shape}")
         return y
 
     def _loss(self, y, raw):
