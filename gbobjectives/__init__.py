@@ -6,6 +6,7 @@ Layout (what may import what):
 - ``gbobjectives.links``    identity, logit, softmax; numpy only.
 - ``gbobjectives.metrics``  MAPE, SMAPE; numpy only.
 - ``gbobjectives.adapters`` the only modules that import xgboost / lightgbm, lazily.
+- ``gbobjectives.estimators`` GBRegressor / GBClassifier (scikit-learn), on the adapters.
 
 Importing ``gbobjectives`` imports neither framework.
 """
@@ -25,6 +26,16 @@ from .losses import (
 )
 from .metrics import mape, smape
 
+
+def __getattr__(name):
+    # The estimators import scikit-learn: loaded on first use, so that importing the losses
+    # stays numpy-only.
+    if name in ("GBRegressor", "GBClassifier"):
+        from . import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'gbobjectives' has no attribute {name!r}")
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -41,4 +52,6 @@ __all__ = [
     "ClassBalanced",
     "mape",
     "smape",
+    "GBRegressor",
+    "GBClassifier",
 ]

@@ -102,6 +102,12 @@ def test_returned_hessian_positive_and_bounded_below_by_floor(loss):
 def test_weighted_equals_weight_times_unweighted(loss):
     y, raw = make_data(loss)
     w = np.random.default_rng(1).uniform(0.0, 3.0, size=y.shape[0])
+    if isinstance(loss, gb.ClassBalanced) and loss.class_counts is None:
+        # Its class counts are weighted (weights act as repetitions), so the weighted loss is
+        # the weight times the unweighted loss with those counts fixed.
+        weighted, loss = loss, clone(loss).set_params(class_counts=np.bincount(y.astype(int), weights=w))
+        for a, b in zip(weighted.gradient_hessian(y, raw, w), loss.gradient_hessian(y, raw, w)):
+            np.testing.assert_array_equal(a, b)
     g, h = loss.gradient_hessian(y, raw)
     gw, hw = loss.gradient_hessian(y, raw, sample_weight=w)
     ww = w if raw.ndim == 1 else w[:, None]
@@ -372,6 +378,18 @@ def test_class_balanced_beta_zero_is_unweighted():
         for a, b in zip(cb.gradient_hessian(y, raw), base.gradient_hessian(y, raw)):
             np.testing.assert_allclose(a, b, rtol=1e-14)
         np.testing.assert_allclose(cb.init_score(y), base.init_score(y), rtol=1e-12)
+
+
+def test_class_balanced_counts_weights_as_repetitions():
+    y = np.array([0, 0, 0, 1, 1])
+    w = np.array([1.0, 2.0, 0.0, 3.0, 1.0])
+    rep = np.repeat(y, w.astype(int))
+    cb = gb.ClassBalanced(gb.Logistic(), beta=0.9)
+    np.testing.assert_allclose(cb.class_weights(y, w), cb.class_weights(rep))
+    raw = np.array([0.3, -0.2, 1.0, 0.5, -1.0])
+    g_w = cb.gradient(y, raw, w)
+    g_rep = cb.gradient(rep, np.repeat(raw, w.astype(int)))
+    np.testing.assert_allclose(np.bincount(np.repeat(np.arange(5), w.astype(int)), g_rep, 5), g_w)
 
 
 def test_class_balanced_weights_follow_the_paper_and_keep_mean_weight_one():

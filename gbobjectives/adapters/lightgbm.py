@@ -20,6 +20,7 @@ carries it (through save, load and pickle too). Multi-output regression is not p
 
 from __future__ import annotations
 
+import lightgbm
 import numpy as np
 
 from ._common import SklearnObjective, _MetricAdapter, grad_hess, weights_or_none
@@ -79,3 +80,83 @@ class eval_metric(_MetricAdapter):  # noqa: N801 - named after the sklearn argum
 
     def __call__(self, y_true, y_pred, weight):
         return self.name, self.value(y_true, y_pred, weight), self.maximize
+
+
+# ------------------------------------------------------------------ used by the estimators
+class Model:
+    """Trained booster(s) with the start baked in: ``raw(X)`` is the full margin.
+
+    Multi-quantile losses hold one booster per alpha (LightGBM has no multi-output trees).
+    """
+
+    def __init__(self, boosters, loss, constants=None):
+        self.boosters = boosters  # a None entry is a constant model (see train)
+        self.loss = loss
+        self.constants = constants if constants is not None else [None] * len(boosters)
+
+    @property
+    def booster(self):
+        return self.boosters[0] if len(self.boosters) == 1 else self.boosters
+
+    @property
+    def best_iteration(self):
+        its = [-1 if b is None else (b.best_iteration or b.current_iteration()) - 1 for b in self.boosters]
+        return its[0] if len(its) == 1 else its
+
+    def _raw_one(self, booster, constant, X):
+        if booster is None:
+            return init_score_rows(constant, X.shape[0])
+        return booster.predict(X, raw_score=True, num_iteration=booster.best_iteration or None)
+
+    def raw(self, X):
+        cols = [self._raw_one(b, c, X) for b, c in zip(self.boosters, self.constants)]
+        return cols[0] if len(cols) == 1 else np.column_stack(cols)
+
+
+def train(loss, X, y, sample_weight, *, params, num_boost_round, eval_sets=(),
+          early_stopping_rounds=None, metric=None, evals_result=None) -> Model:
+    """``lightgbm.train`` with the loss as objective, its start baked in, early stopping on ``metric``.
+
+    ``eval_sets``: (X, y, sample_weight) triples; ``metric``: None, or a function of the loss
+    that returns a ``feval`` for it (the metric of a loss, or of its predictions).
+    """
+    if loss.task == "regression" and loss.n_outputs > 1:
+        from ..losses import Quantile
+
+        models = [
+            train(Quantile(float(a)), X, y, sample_weight, params=params, num_boost_round=num_boost_round,
+                  eval_sets=eval_sets, early_stopping_rounds=early_stopping_rounds,
+                  metric=metric, evals_result=None)
+            for a in loss.alphas
+        ]
+        return Model([m.boosters[0] for m in models], loss, [m.constants[0] for m in models])
+    init = loss.init_score(y, sample_weight)
+    p = {"verbosity": -1, **params, "objective": loss}
+    if loss.task == "multiclass":
+        p["num_class"] = loss.n_outputs
+    if metric is not None:
+        p["metric"] = "None"
+        metric = metric(loss)
+    train_set = lightgbm.Dataset(X, y, weight=sample_weight, init_score=init_score_rows(init, len(y)))
+    valid = [
+        lightgbm.Dataset(Xe, ye, weight=we, init_score=init_score_rows(init, len(ye)), reference=train_set)
+        for Xe, ye, we in eval_sets
+    ]
+    callbacks = []
+    if evals_result is not None:
+        callbacks.append(lightgbm.record_evaluation(evals_result))
+    if early_stopping_rounds and valid:
+        callbacks.append(lightgbm.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False))
+    try:
+        booster = lightgbm.train(p, train_set, num_boost_round, valid_sets=valid,
+                                 valid_names=[f"valid_{i}" for i in range(len(valid))],
+                                 feval=metric, callbacks=callbacks)
+    except lightgbm.basic.LightGBMError as err:
+        # LightGBM 4.x aborts a custom objective when no feature survives its pre-filter (too few
+        # rows for min_data_in_leaf); its built-in objectives then train a constant model. So do we:
+        # the best constant is the loss's init score.
+        if "num_features()) > (0)" not in str(err):
+            raise
+        return Model([None], loss, [init])
+    bake_init_score(booster, init)
+    return Model([booster], loss)

@@ -57,6 +57,15 @@ def base_score(loss, y_true, sample_weight=None):
     return float(init)
 
 
+def _loss_params(loss, y_true, sample_weight=None) -> dict:
+    out = {"objective": _OBJECTIVE_PARAM[loss.task], "base_score": base_score(loss, y_true, sample_weight)}
+    if loss.task == "multiclass":
+        out["num_class"] = loss.n_outputs
+    elif loss.n_outputs > 1:
+        out["num_target"] = loss.n_outputs
+    return out
+
+
 def params(loss, y_true, sample_weight=None, **extra) -> dict:
     """Parameters for ``xgboost.train(params, dtrain, obj=loss)`` that suit ``loss``.
 
@@ -70,13 +79,7 @@ def params(loss, y_true, sample_weight=None, **extra) -> dict:
             f"{_OBJECTIVE_PARAM[loss.task]!r} for {loss!r}, and reg:quantileerror / "
             "reg:absoluteerror would rewrite the leaves"
         )
-    out = {"objective": _OBJECTIVE_PARAM[loss.task], "base_score": base_score(loss, y_true, sample_weight)}
-    if loss.task == "multiclass":
-        out["num_class"] = loss.n_outputs
-    elif loss.n_outputs > 1:
-        out["num_target"] = loss.n_outputs
-    out.update(extra)
-    return out
+    return {**_loss_params(loss, y_true, sample_weight), **extra}
 
 
 def sklearn_params(loss, y_true, sample_weight=None) -> dict:
@@ -123,3 +126,40 @@ def early_stopping(rounds: int, metric: _MetricAdapter, *, data_name=None, save_
         maximize=metric.maximize,
         save_best=save_best,
     )
+
+
+# ------------------------------------------------------------------ used by the estimators
+class Model:
+    """A trained booster with the loss it was trained for: ``raw(X)`` is the full margin."""
+
+    def __init__(self, booster, loss):
+        self.booster = booster
+        self.loss = loss
+
+    @property
+    def best_iteration(self):
+        return getattr(self.booster, "best_iteration", self.booster.num_boosted_rounds() - 1)
+
+    def raw(self, X):
+        return self.booster.predict(xgboost.DMatrix(X), output_margin=True)
+
+
+def train(loss, X, y, sample_weight, *, params, num_boost_round, eval_sets=(),
+          early_stopping_rounds=None, metric=None, evals_result=None) -> Model:
+    """``xgboost.train`` with the loss as objective, its start, and early stopping on ``metric``.
+
+    ``eval_sets``: (X, y, sample_weight) triples; ``metric``: None, or a function of the loss
+    that returns a ``custom_metric`` for it (the metric of a loss, or of its predictions).
+    """
+    p = {"verbosity": 0, **params, **_loss_params(loss, y, sample_weight)}
+    if metric is not None:
+        p["disable_default_eval_metric"] = 1
+        metric = metric(loss)
+    dtrain = xgboost.DMatrix(X, label=y, weight=sample_weight)
+    evals = [(xgboost.DMatrix(Xe, label=ye, weight=we), f"valid_{i}") for i, (Xe, ye, we) in enumerate(eval_sets)]
+    callbacks = []
+    if early_stopping_rounds and evals:
+        callbacks.append(early_stopping(early_stopping_rounds, metric, data_name=evals[-1][1]))
+    booster = xgboost.train(p, dtrain, num_boost_round, obj=loss, evals=evals, custom_metric=metric,
+                            callbacks=callbacks, evals_result=evals_result, verbose_eval=False)
+    return Model(booster, loss)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._numerics import log1pexp, log_sigmoid, logit, logsumexp, pow_from_log, sigmoid
-from .._validation import check_integer_labels, check_scalar
+from .._validation import check_integer_labels, check_sample_weight, check_scalar
 from ..links import LogitLink, SoftmaxLink
 from ._base import Loss, check_min_hessian
 
@@ -374,7 +374,9 @@ class ClassBalanced(Loss):
     base_loss : Logistic, BinaryFocal, SoftmaxCrossEntropy or SoftmaxFocal
     beta : float in [0, 1), default 0.999
     class_counts : sequence of per-class counts, or None
-        None counts the labels of each call (inside a framework, the whole training set).
+        None counts the labels of each call (inside a framework, the whole training set),
+        as the sum of the sample weights per class (the number of samples when unweighted),
+        so that an integer weight acts as that many repeated rows.
     normalize : {"samples", "classes"}, default "samples"
     """
 
@@ -413,21 +415,22 @@ class ClassBalanced(Loss):
     def _n_classes(self):
         return int(self.base_loss.n_classes)
 
-    def class_weights(self, y_true=None) -> np.ndarray:
-        """The per-class weights, from ``class_counts`` or counted from the labels ``y_true``."""
+    def class_weights(self, y_true=None, sample_weight=None) -> np.ndarray:
+        """The per-class weights, from ``class_counts`` or counted from ``y_true`` (and weights)."""
         if self.class_counts is not None:
             return self._weights_from_counts(np.asarray(self.class_counts, dtype=np.float64))
         if y_true is None:
             raise ValueError("y_true is required when class_counts is None")
-        return self._weights_for(self.base_loss.validate_y(y_true))
+        y = self.base_loss.validate_y(y_true)
+        return self._weights_for(y, check_sample_weight(sample_weight, y.shape[0]))
 
-    def _weights_for(self, y):
-        """Class weights for already-validated labels."""
+    def _weights_for(self, y, sample_weight=None):
+        """Class weights for already-validated labels (and sample weights)."""
         if self.class_counts is not None:
             counts = np.asarray(self.class_counts, dtype=np.float64)
         else:
-            counts = np.bincount(y.astype(np.int64), minlength=self._n_classes).astype(np.float64)
-        return self._weights_from_counts(counts)
+            counts = np.bincount(y.astype(np.int64), weights=sample_weight, minlength=self._n_classes)
+        return self._weights_from_counts(counts.astype(np.float64))
 
     def _weights_from_counts(self, counts):
         beta = float(self.beta)
@@ -442,7 +445,7 @@ class ClassBalanced(Loss):
         return w * self._n_classes / w.sum()
 
     def _effective_weight(self, y, w):
-        cw = self._weights_for(y)[y.astype(np.int64)]
+        cw = self._weights_for(y, w)[y.astype(np.int64)]
         return cw if w is None else cw * w
 
     def _check_y(self, y):

@@ -1,0 +1,359 @@
+"""scikit-learn estimators over either backend: ``GBRegressor`` and ``GBClassifier``.
+
+They take a gbobjectives loss and a backend ("xgboost" or "lightgbm"), start from the loss's
+``init_score`` and keep it with the model, and apply the loss's link at predict time:
+``predict`` gives targets or class labels, ``predict_proba`` probabilities. The loss's own
+hyperparameters are reachable as ``loss__delta``, ``loss__gamma``, ``loss__base_loss__gamma``...
+in ``GridSearchCV``.
+
+This module imports scikit-learn; the frameworks only through ``gbobjectives.adapters``,
+when a model is fitted.
+"""
+
+from __future__ import annotations
+
+import importlib
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from .losses import (
+    BinaryFocal,
+    ClassBalanced,
+    Logistic,
+    Loss,
+    SoftmaxCrossEntropy,
+    SoftmaxFocal,
+    SquaredError,
+)
+
+_BACKENDS = ("xgboost", "lightgbm")
+
+
+class _LossMetric:
+    """The estimator's default early-stopping metric: the (weighted) mean of its loss on raw margins."""
+
+    def __init__(self, loss):
+        self.loss = loss
+        self.__name__ = "loss"
+
+    def __call__(self, y_true, raw, sample_weight=None):
+        value = self.loss.loss(y_true, raw, sample_weight)
+        total = len(y_true) if sample_weight is None else np.sum(sample_weight)
+        return float(np.sum(value) / total)
+
+
+class _GBBase(BaseEstimator):
+    """Parameters and training shared by the regressor and the classifier.
+
+    Parameters
+    ----------
+    loss : a gbobjectives loss, or None for the estimator's default
+    backend : {"xgboost", "lightgbm"}, default "xgboost"
+    n_estimators : int, default 100
+        Boosting rounds.
+    learning_rate : float, default 0.1
+    max_depth : int or None
+        None: the backend's default (XGBoost 6, LightGBM no limit).
+    num_leaves : int or None
+        None: the backend's default (LightGBM 31, XGBoost no limit).
+    min_child_weight : float or None
+        Minimum hessian sum in a leaf; None: the backend's default (XGBoost 1, LightGBM 1e-3).
+    reg_lambda : float, default 1.0
+        L2 penalty on leaf values, in both backends (XGBoost's ``lambda``, LightGBM's
+        ``lambda_l2``). 1.0 is XGBoost's default; LightGBM's own default 0 lets leaves
+        -G/H explode wherever a hessian vanishes, so the estimator does not use it.
+    subsample, colsample_bytree : float or None
+        Row and column sampling per tree; None: no sampling.
+    early_stopping_rounds : int or None
+        Stop when the metric on the last ``eval_set`` has not improved for this many rounds.
+    eval_metric : callable or None
+        ``f(y_true, y_pred, sample_weight=None) -> float`` on predictions (``gb.mape``,
+        ``gb.smape``, a scikit-learn metric); None: the mean loss on raw margins.
+    eval_metric_maximize : bool, default False
+        The direction of ``eval_metric``, stated, not guessed from its name.
+    random_state : int, RandomState or None
+    n_jobs : int or None
+        Threads for the backend; None: its default.
+    backend_params : dict or None
+        Any other parameter of the backend, passed as is (XGBoost or LightGBM names).
+    """
+
+    def __init__(
+        self,
+        loss=None,
+        backend="xgboost",
+        *,
+        n_estimators=100,
+        learning_rate=0.1,
+        max_depth=None,
+        num_leaves=None,
+        min_child_weight=None,
+        reg_lambda=1.0,
+        subsample=None,
+        colsample_bytree=None,
+        early_stopping_rounds=None,
+        eval_metric=None,
+        eval_metric_maximize=False,
+        random_state=None,
+        n_jobs=None,
+        backend_params=None,
+    ):
+        self.loss = loss
+        self.backend = backend
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.max_depth = max_depth
+        self.num_leaves = num_leaves
+        self.min_child_weight = min_child_weight
+        self.reg_lambda = reg_lambda
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.early_stopping_rounds = early_stopping_rounds
+        self.eval_metric = eval_metric
+        self.eval_metric_maximize = eval_metric_maximize
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.backend_params = backend_params
+
+    # ------------------------------------------------------------------ checks
+    def _check_params(self):
+        if self.backend not in _BACKENDS:
+            raise ValueError(f"backend={self.backend!r} is not valid: expected one of {list(_BACKENDS)}")
+        if self.loss is not None and not isinstance(self.loss, Loss):
+            raise ValueError(f"loss={self.loss!r} is not valid: expected a gbobjectives loss or None")
+        _check_number("n_estimators", self.n_estimators, integer=True, low=1)
+        _check_number("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        for name in ("max_depth", "num_leaves", "early_stopping_rounds", "n_jobs"):
+            if getattr(self, name) is not None:
+                _check_number(name, getattr(self, name), integer=True, low=-1 if name == "n_jobs" else 1)
+        for name in ("min_child_weight", "reg_lambda"):
+            if getattr(self, name) is not None:
+                _check_number(name, getattr(self, name), low=0.0)
+        for name in ("subsample", "colsample_bytree"):
+            if getattr(self, name) is not None:
+                _check_number(name, getattr(self, name), low=0.0, high=1.0, low_open=True)
+        if self.eval_metric is not None and not callable(self.eval_metric):
+            raise ValueError(f"eval_metric={self.eval_metric!r} is not valid: expected a callable or None")
+        if self.backend_params is not None and not isinstance(self.backend_params, dict):
+            raise ValueError(f"backend_params={self.backend_params!r} is not valid: expected a dict or None")
+
+    def _backend_params(self) -> dict:
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) if not isinstance(
+            self.random_state, numbers.Integral) else int(self.random_state)
+        sampling = self.subsample is not None and self.subsample < 1
+        if self.backend == "xgboost":
+            p = {"eta": self.learning_rate, "seed": seed, "max_depth": self.max_depth,
+                 "max_leaves": self.num_leaves, "min_child_weight": self.min_child_weight,
+                 "lambda": self.reg_lambda, "subsample": self.subsample,
+                 "colsample_bytree": self.colsample_bytree, "nthread": self.n_jobs}
+        else:
+            p = {"learning_rate": self.learning_rate, "seed": seed, "max_depth": self.max_depth,
+                 "num_leaves": self.num_leaves, "min_sum_hessian_in_leaf": self.min_child_weight,
+                 "lambda_l2": self.reg_lambda, "bagging_fraction": self.subsample,
+                 "bagging_freq": 1 if sampling else None, "feature_fraction": self.colsample_bytree,
+                 "num_threads": self.n_jobs, "deterministic": True}
+        p = {k: v for k, v in p.items() if v is not None}
+        p.update(self.backend_params or {})
+        return p
+
+    # ------------------------------------------------------------------ training
+    def _metric_factory(self):
+        adapters = importlib.import_module(f"gbobjectives.adapters.{self.backend}")
+        cls = adapters.custom_metric if self.backend == "xgboost" else adapters.feval
+        if self.eval_metric is None:
+            return lambda loss: cls(_LossMetric(loss), None, maximize=False, name="loss")
+        return lambda loss: cls(self.eval_metric, loss, maximize=self.eval_metric_maximize)
+
+    def _train(self, loss, X, y, sample_weight, eval_sets):
+        adapters = importlib.import_module(f"gbobjectives.adapters.{self.backend}")
+        self.evals_result_ = {}
+        model = adapters.train(
+            loss, X, y, sample_weight, params=self._backend_params(), num_boost_round=self.n_estimators,
+            eval_sets=eval_sets, early_stopping_rounds=self.early_stopping_rounds,
+            metric=self._metric_factory() if eval_sets else None, evals_result=self.evals_result_,
+        )
+        self.model_ = model
+        self.booster_ = model.booster
+        self.best_iteration_ = model.best_iteration
+        return self
+
+    def _raw(self, X):
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, reset=False, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan")
+        return self.model_.raw(X)
+
+    def _eval_sets(self, eval_set, eval_sample_weight, encode):
+        if eval_set is None:
+            return []
+        if eval_sample_weight is not None and len(eval_sample_weight) != len(eval_set):
+            raise ValueError(
+                f"eval_sample_weight has {len(eval_sample_weight)} entries but eval_set has {len(eval_set)}"
+            )
+        out = []
+        for i, (Xe, ye) in enumerate(eval_set):
+            Xe = validate_data(self, Xe, reset=False, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan")
+            we = None if eval_sample_weight is None else eval_sample_weight[i]
+            out.append((Xe, encode(ye), None if we is None else np.asarray(we, dtype=np.float64)))
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True
+        return tags
+
+
+class GBRegressor(RegressorMixin, _GBBase):
+    """Gradient boosting regressor with a gbobjectives loss (default ``SquaredError``).
+
+    With a multi-quantile loss (``Quantile([0.1, 0.5, 0.9])``), ``predict`` returns (n, K)
+    with the quantiles in the order of the alphas, sorted per row so they never cross (the
+    monotone rearrangement of Chernozhukov et al. 2010, which never increases the pinball
+    loss). XGBoost fits one multi-output model, LightGBM one model per alpha. ``score`` is
+    R^2 (of the first column for multi-quantile... see ``score``).
+    """
+
+    def fit(self, X, y, sample_weight=None, *, eval_set=None, eval_sample_weight=None):
+        """Fit on (X, y); ``eval_set=[(X_val, y_val), ...]`` is watched for early stopping."""
+        self._check_params()
+        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan",
+                             y_numeric=True)
+        y = column_or_1d(y, warn=True).astype(np.float64)
+        loss = SquaredError() if self.loss is None else self.loss
+        if loss.task != "regression":
+            raise ValueError(f"loss={loss!r} is a {loss.task} loss; GBRegressor needs a regression loss "
+                             "(use GBClassifier)")
+        sw = _check_weights(sample_weight, len(y))
+        loss.validate_y(y)
+        eval_sets = self._eval_sets(eval_set, eval_sample_weight, lambda v: column_or_1d(v).astype(np.float64))
+        self.loss_ = loss
+        self.init_score_ = loss.init_score(y, sw)
+        return self._train(loss, X, y, sw, eval_sets)
+
+    def predict(self, X):
+        """Predicted targets: (n,), or (n, K) non-crossing quantiles for a multi-quantile loss."""
+        raw = self._raw(X)
+        pred = self.loss_.predict(raw)
+        return np.sort(pred, axis=1) if pred.ndim == 2 else pred
+
+    def score(self, X, y, sample_weight=None):
+        """R^2 of the prediction; for a multi-quantile loss, of the column nearest the median."""
+        from sklearn.metrics import r2_score
+
+        pred = self.predict(X)
+        if pred.ndim == 2:
+            pred = pred[:, int(np.argmin(np.abs(self.loss_.alphas - 0.5)))]
+        return r2_score(y, pred, sample_weight=sample_weight)
+
+
+class GBClassifier(ClassifierMixin, _GBBase):
+    """Gradient boosting classifier with a gbobjectives loss (default ``Logistic`` /
+    ``SoftmaxCrossEntropy``).
+
+    Labels may be any values (strings too): ``classes_`` holds them sorted and the loss sees
+    their indices. A binary loss given more than two classes is used as its softmax
+    counterpart with the same parameters (``BinaryFocal(gamma)`` -> ``SoftmaxFocal(K, gamma)``,
+    ``Logistic`` -> ``SoftmaxCrossEntropy(K)``, inside ``ClassBalanced`` too); a binary focal
+    ``alpha`` has no K-class meaning and is then refused.
+    """
+
+    def fit(self, X, y, sample_weight=None, *, eval_set=None, eval_sample_weight=None):
+        """Fit on (X, y); ``eval_set=[(X_val, y_val), ...]`` is watched for early stopping."""
+        self._check_params()
+        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan")
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        self._encoder = LabelEncoder().fit(y)
+        self.classes_ = self._encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"y has 1 class ({self.classes_[0]!r}); a classifier needs at least 2 classes"
+            )
+        y_enc = self._encoder.transform(y).astype(np.float64)
+        loss = _resolve_classification_loss(self.loss, len(self.classes_))
+        sw = _check_weights(sample_weight, len(y))
+
+        def encode(v):
+            v = column_or_1d(v)
+            unknown = np.setdiff1d(np.unique(v), self.classes_)
+            if unknown.size:
+                raise ValueError(f"eval_set has labels {unknown.tolist()} not seen in y: {self.classes_.tolist()}")
+            return self._encoder.transform(v).astype(np.float64)
+
+        eval_sets = self._eval_sets(eval_set, eval_sample_weight, encode)
+        self.loss_ = loss
+        self.init_score_ = loss.init_score(y_enc, sw)
+        return self._train(loss, X, y_enc, sw, eval_sets)
+
+    def decision_function(self, X):
+        """Raw margins: (n,) for two classes (the logit of classes_[1]), (n, K) otherwise."""
+        return self._raw(X)
+
+    def predict_proba(self, X):
+        """Class probabilities, (n, K) in the order of ``classes_``; rows sum to 1."""
+        raw = self._raw(X)
+        p = self.loss_.predict(raw)
+        return np.column_stack([1.0 - p, p]) if p.ndim == 1 else p
+
+    def predict(self, X):
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+
+# ---------------------------------------------------------------------------- helpers
+def _check_number(name, value, *, integer=False, low=None, high=None, low_open=False):
+    kinds = numbers.Integral if integer else numbers.Real
+    ok = isinstance(value, kinds) and not isinstance(value, bool) and np.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value <= high
+    if not ok:
+        what = "an integer" if integer else "a real number"
+        rng = f"{'>' if low_open else '>='} {low}" if low is not None else ""
+        rng += f" and <= {high}" if high is not None else ""
+        raise ValueError(f"{name}={value!r} is not valid: expected {what} {rng}".rstrip())
+
+
+def _check_weights(sample_weight, n):
+    if sample_weight is None:
+        return None
+    from ._validation import check_sample_weight
+
+    w = check_sample_weight(sample_weight, n)
+    if not np.any(w > 0):
+        raise ValueError("sample_weight is zero everywhere; at least one weight must be > 0")
+    return w
+
+
+def _resolve_classification_loss(loss, n_classes: int) -> Loss:
+    """The loss to train with K classes (see GBClassifier)."""
+    if loss is None:
+        return Logistic() if n_classes == 2 else SoftmaxCrossEntropy(n_classes)
+    if isinstance(loss, ClassBalanced):
+        base = _resolve_classification_loss(loss.base_loss, n_classes)
+        if base is loss.base_loss:
+            return loss
+        return ClassBalanced(base, loss.beta, class_counts=loss.class_counts, normalize=loss.normalize)
+    if loss.task == "regression":
+        raise ValueError(f"loss={loss!r} is a regression loss; GBClassifier needs a classification loss")
+    if loss.task == "multiclass":
+        if loss.n_outputs != n_classes:
+            raise ValueError(f"loss={loss!r} has n_classes={loss.n_outputs} but y has {n_classes} classes")
+        return loss
+    if n_classes == 2:
+        return loss
+    if isinstance(loss, BinaryFocal):
+        if loss.alpha is not None:
+            raise ValueError(
+                f"loss={loss!r}: a binary alpha has no meaning for {n_classes} classes; use "
+                f"SoftmaxFocal(n_classes={n_classes}, alpha=[...]) with one weight per class"
+            )
+        return SoftmaxFocal(n_classes, gamma=loss.gamma, min_hessian=loss.min_hessian)
+    return SoftmaxCrossEntropy(n_classes, min_hessian=loss.min_hessian)
