@@ -36,6 +36,7 @@ def __getattr__(name):
         return getattr(estimators, name)
     raise AttributeError(f"module 'gbobjectives' has no attribute {name!r}")
 
+
 __version__ = "0.1.0"
 
 __all__ = [

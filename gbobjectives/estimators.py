@@ -144,20 +144,38 @@ class _GBBase(BaseEstimator):
             raise ValueError(f"backend_params={self.backend_params!r} is not valid: expected a dict or None")
 
     def _backend_params(self) -> dict:
-        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max) if not isinstance(
-            self.random_state, numbers.Integral) else int(self.random_state)
+        seed = (
+            check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            if not isinstance(self.random_state, numbers.Integral)
+            else int(self.random_state)
+        )
         sampling = self.subsample is not None and self.subsample < 1
         if self.backend == "xgboost":
-            p = {"eta": self.learning_rate, "seed": seed, "max_depth": self.max_depth,
-                 "max_leaves": self.num_leaves, "min_child_weight": self.min_child_weight,
-                 "lambda": self.reg_lambda, "subsample": self.subsample,
-                 "colsample_bytree": self.colsample_bytree, "nthread": self.n_jobs}
+            p = {
+                "eta": self.learning_rate,
+                "seed": seed,
+                "max_depth": self.max_depth,
+                "max_leaves": self.num_leaves,
+                "min_child_weight": self.min_child_weight,
+                "lambda": self.reg_lambda,
+                "subsample": self.subsample,
+                "colsample_bytree": self.colsample_bytree,
+                "nthread": self.n_jobs,
+            }
         else:
-            p = {"learning_rate": self.learning_rate, "seed": seed, "max_depth": self.max_depth,
-                 "num_leaves": self.num_leaves, "min_sum_hessian_in_leaf": self.min_child_weight,
-                 "lambda_l2": self.reg_lambda, "bagging_fraction": self.subsample,
-                 "bagging_freq": 1 if sampling else None, "feature_fraction": self.colsample_bytree,
-                 "num_threads": self.n_jobs, "deterministic": True}
+            p = {
+                "learning_rate": self.learning_rate,
+                "seed": seed,
+                "max_depth": self.max_depth,
+                "num_leaves": self.num_leaves,
+                "min_sum_hessian_in_leaf": self.min_child_weight,
+                "lambda_l2": self.reg_lambda,
+                "bagging_fraction": self.subsample,
+                "bagging_freq": 1 if sampling else None,
+                "feature_fraction": self.colsample_bytree,
+                "num_threads": self.n_jobs,
+                "deterministic": True,
+            }
         p = {k: v for k, v in p.items() if v is not None}
         p.update(self.backend_params or {})
         return p
@@ -174,9 +192,16 @@ class _GBBase(BaseEstimator):
         adapters = importlib.import_module(f"gbobjectives.adapters.{self.backend}")
         self.evals_result_ = {}
         model = adapters.train(
-            loss, X, y, sample_weight, params=self._backend_params(), num_boost_round=self.n_estimators,
-            eval_sets=eval_sets, early_stopping_rounds=self.early_stopping_rounds,
-            metric=self._metric_factory() if eval_sets else None, evals_result=self.evals_result_,
+            loss,
+            X,
+            y,
+            sample_weight,
+            params=self._backend_params(),
+            num_boost_round=self.n_estimators,
+            eval_sets=eval_sets,
+            early_stopping_rounds=self.early_stopping_rounds,
+            metric=self._metric_factory() if eval_sets else None,
+            evals_result=self.evals_result_,
         )
         self.model_ = model
         self.booster_ = model.booster
@@ -197,7 +222,9 @@ class _GBBase(BaseEstimator):
             )
         out = []
         for i, (Xe, ye) in enumerate(eval_set):
-            Xe = validate_data(self, Xe, reset=False, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan")
+            Xe = validate_data(
+                self, Xe, reset=False, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan"
+            )
             we = None if eval_sample_weight is None else eval_sample_weight[i]
             out.append((Xe, encode(ye), None if we is None else np.asarray(we, dtype=np.float64)))
         return out
@@ -222,16 +249,20 @@ class GBRegressor(RegressorMixin, _GBBase):
     def fit(self, X, y, sample_weight=None, *, eval_set=None, eval_sample_weight=None):
         """Fit on (X, y); ``eval_set=[(X_val, y_val), ...]`` is watched for early stopping."""
         self._check_params()
-        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan",
-                             y_numeric=True)
+        X, y = validate_data(
+            self, X, y, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan", y_numeric=True
+        )
         y = column_or_1d(y, warn=True).astype(np.float64)
         loss = SquaredError() if self.loss is None else self.loss
         if loss.task != "regression":
-            raise ValueError(f"loss={loss!r} is a {loss.task} loss; GBRegressor needs a regression loss "
-                             "(use GBClassifier)")
+            raise ValueError(
+                f"loss={loss!r} is a {loss.task} loss; GBRegressor needs a regression loss (use GBClassifier)"
+            )
         sw = _check_weights(sample_weight, len(y))
         loss.validate_y(y)
-        eval_sets = self._eval_sets(eval_set, eval_sample_weight, lambda v: column_or_1d(v).astype(np.float64))
+        eval_sets = self._eval_sets(
+            eval_set, eval_sample_weight, lambda v: column_or_1d(v).astype(np.float64)
+        )
         self.loss_ = loss
         self.init_score_ = loss.init_score(y, sw)
         return self._train(loss, X, y, sw, eval_sets)
@@ -272,9 +303,7 @@ class GBClassifier(ClassifierMixin, _GBBase):
         self._encoder = LabelEncoder().fit(y)
         self.classes_ = self._encoder.classes_
         if len(self.classes_) < 2:
-            raise ValueError(
-                f"y has 1 class ({self.classes_[0]!r}); a classifier needs at least 2 classes"
-            )
+            raise ValueError(f"y has 1 class ({self.classes_[0]!r}); a classifier needs at least 2 classes")
         y_enc = self._encoder.transform(y).astype(np.float64)
         loss = _resolve_classification_loss(self.loss, len(self.classes_))
         sw = _check_weights(sample_weight, len(y))
@@ -283,7 +312,9 @@ class GBClassifier(ClassifierMixin, _GBBase):
             v = column_or_1d(v)
             unknown = np.setdiff1d(np.unique(v), self.classes_)
             if unknown.size:
-                raise ValueError(f"eval_set has labels {unknown.tolist()} not seen in y: {self.classes_.tolist()}")
+                raise ValueError(
+                    f"eval_set has labels {unknown.tolist()} not seen in y: {self.classes_.tolist()}"
+                )
             return self._encoder.transform(v).astype(np.float64)
 
         eval_sets = self._eval_sets(eval_set, eval_sample_weight, encode)

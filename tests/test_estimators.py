@@ -51,8 +51,12 @@ def test_grid_search_over_focal_gamma_prefers_zero_under_log_loss(backend):
     """Focal loss trades calibration for focus: scored by log-loss on a clean, strong signal,
     gamma = 0 (the logistic loss) must win, and gamma = 5 must be the worst."""
     X, y = classification()
-    gs = GridSearchCV(gb.GBClassifier(gb.BinaryFocal(), backend=backend, n_estimators=100),
-                      {"loss__gamma": [0.0, 2.0, 5.0]}, scoring="neg_log_loss", cv=3).fit(X, y)
+    gs = GridSearchCV(
+        gb.GBClassifier(gb.BinaryFocal(), backend=backend, n_estimators=100),
+        {"loss__gamma": [0.0, 2.0, 5.0]},
+        scoring="neg_log_loss",
+        cv=3,
+    ).fit(X, y)
     assert gs.best_params_ == {"loss__gamma": 0.0}
     assert np.argmin(gs.cv_results_["mean_test_score"]) == 2
 
@@ -60,8 +64,9 @@ def test_grid_search_over_focal_gamma_prefers_zero_under_log_loss(backend):
 def test_grid_search_reaches_class_balanced_beta_and_nested_gamma():
     X, y = classification(k=2)
     est = gb.GBClassifier(gb.ClassBalanced(gb.BinaryFocal()), n_estimators=20)
-    gs = GridSearchCV(est, {"loss__beta": [0.0, 0.999], "loss__base_loss__gamma": [0.0, 2.0]},
-                      scoring="roc_auc", cv=2).fit(X, y)
+    gs = GridSearchCV(
+        est, {"loss__beta": [0.0, 0.999], "loss__base_loss__gamma": [0.0, 2.0]}, scoring="roc_auc", cv=2
+    ).fit(X, y)
     assert set(gs.best_params_) == {"loss__beta", "loss__base_loss__gamma"}
     assert gs.best_estimator_.loss_.beta == gs.best_params_["loss__beta"]
 
@@ -84,8 +89,13 @@ def test_probabilities_labels_and_score(backend, k):
     assert clf.score(X, labels) == pytest.approx(np.mean(pred == labels))
     assert clf.score(X, labels) > 0.85
     # LightGBM's own classifier returns raw scores here (and accuracy NaN); ours does not:
-    acc = cross_val_score(gb.GBClassifier(gb.BinaryFocal(), backend=backend, n_estimators=30),
-                          X, labels, scoring="accuracy", cv=3)
+    acc = cross_val_score(
+        gb.GBClassifier(gb.BinaryFocal(), backend=backend, n_estimators=30),
+        X,
+        labels,
+        scoring="accuracy",
+        cv=3,
+    )
     assert np.all(np.isfinite(acc)) and acc.mean() > 0.8
     if k == 2:
         np.testing.assert_allclose(proba[:, 1], 1 / (1 + np.exp(-clf.decision_function(X))), rtol=1e-6)
@@ -138,8 +148,15 @@ def test_early_stopping_on_a_gbobjectives_metric_stops_at_the_best_round(backend
     X, y = outlier_regression(n=600)
     y = y + 50.0  # positive targets for MAPE
     Xv, yv = outlier_regression(n=300, seed=3)
-    m = gb.GBRegressor(gb.Huber(), backend=backend, n_estimators=500, learning_rate=0.5, max_depth=6,
-                       early_stopping_rounds=5, eval_metric=metric)
+    m = gb.GBRegressor(
+        gb.Huber(),
+        backend=backend,
+        n_estimators=500,
+        learning_rate=0.5,
+        max_depth=6,
+        early_stopping_rounds=5,
+        eval_metric=metric,
+    )
     m.fit(X, y, eval_set=[(Xv, yv + 50.0)])
     name = "loss" if metric is None else metric.__name__
     history = m.evals_result_["valid_0"][name]
@@ -169,8 +186,11 @@ def test_class_balanced_default_still_splits_on_imbalanced_data():
     m = gb.GBClassifier(gb.ClassBalanced(gb.Logistic(), beta=0.999), n_estimators=10).fit(X, y)
     trees = m.booster_.get_dump()
     assert sum(t.count("yes=") for t in trees) > 10  # trees have splits
-    paper = gb.GBClassifier(gb.ClassBalanced(gb.Logistic(), beta=0.999, normalize="classes"),
-                            n_estimators=10, min_child_weight=1.0).fit(X, y)
+    paper = gb.GBClassifier(
+        gb.ClassBalanced(gb.Logistic(), beta=0.999, normalize="classes"),
+        n_estimators=10,
+        min_child_weight=1.0,
+    ).fit(X, y)
     assert sum(t.count("yes=") for t in paper.booster_.get_dump()) < sum(t.count("yes=") for t in trees)
 
 

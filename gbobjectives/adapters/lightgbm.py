@@ -113,8 +113,19 @@ class Model:
         return cols[0] if len(cols) == 1 else np.column_stack(cols)
 
 
-def train(loss, X, y, sample_weight, *, params, num_boost_round, eval_sets=(),
-          early_stopping_rounds=None, metric=None, evals_result=None) -> Model:
+def train(
+    loss,
+    X,
+    y,
+    sample_weight,
+    *,
+    params,
+    num_boost_round,
+    eval_sets=(),
+    early_stopping_rounds=None,
+    metric=None,
+    evals_result=None,
+) -> Model:
     """``lightgbm.train`` with the loss as objective, its start baked in, early stopping on ``metric``.
 
     ``eval_sets``: (X, y, sample_weight) triples; ``metric``: None, or a function of the loss
@@ -124,9 +135,18 @@ def train(loss, X, y, sample_weight, *, params, num_boost_round, eval_sets=(),
         from ..losses import Quantile
 
         models = [
-            train(Quantile(float(a)), X, y, sample_weight, params=params, num_boost_round=num_boost_round,
-                  eval_sets=eval_sets, early_stopping_rounds=early_stopping_rounds,
-                  metric=metric, evals_result=None)
+            train(
+                Quantile(float(a)),
+                X,
+                y,
+                sample_weight,
+                params=params,
+                num_boost_round=num_boost_round,
+                eval_sets=eval_sets,
+                early_stopping_rounds=early_stopping_rounds,
+                metric=metric,
+                evals_result=None,
+            )
             for a in loss.alphas
         ]
         return Model([m.boosters[0] for m in models], loss, [m.constants[0] for m in models])
@@ -146,11 +166,19 @@ def train(loss, X, y, sample_weight, *, params, num_boost_round, eval_sets=(),
     if evals_result is not None:
         callbacks.append(lightgbm.record_evaluation(evals_result))
     if early_stopping_rounds and valid:
-        callbacks.append(lightgbm.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False))
+        callbacks.append(
+            lightgbm.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)
+        )
     try:
-        booster = lightgbm.train(p, train_set, num_boost_round, valid_sets=valid,
-                                 valid_names=[f"valid_{i}" for i in range(len(valid))],
-                                 feval=metric, callbacks=callbacks)
+        booster = lightgbm.train(
+            p,
+            train_set,
+            num_boost_round,
+            valid_sets=valid,
+            valid_names=[f"valid_{i}" for i in range(len(valid))],
+            feval=metric,
+            callbacks=callbacks,
+        )
     except lightgbm.basic.LightGBMError as err:
         # LightGBM 4.x aborts a custom objective when no feature survives its pre-filter (too few
         # rows for min_data_in_leaf); its built-in objectives then train a constant model. So do we:

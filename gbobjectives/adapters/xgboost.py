@@ -144,8 +144,19 @@ class Model:
         return self.booster.predict(xgboost.DMatrix(X), output_margin=True)
 
 
-def train(loss, X, y, sample_weight, *, params, num_boost_round, eval_sets=(),
-          early_stopping_rounds=None, metric=None, evals_result=None) -> Model:
+def train(
+    loss,
+    X,
+    y,
+    sample_weight,
+    *,
+    params,
+    num_boost_round,
+    eval_sets=(),
+    early_stopping_rounds=None,
+    metric=None,
+    evals_result=None,
+) -> Model:
     """``xgboost.train`` with the loss as objective, its start, and early stopping on ``metric``.
 
     ``eval_sets``: (X, y, sample_weight) triples; ``metric``: None, or a function of the loss
@@ -156,10 +167,21 @@ def train(loss, X, y, sample_weight, *, params, num_boost_round, eval_sets=(),
         p["disable_default_eval_metric"] = 1
         metric = metric(loss)
     dtrain = xgboost.DMatrix(X, label=y, weight=sample_weight)
-    evals = [(xgboost.DMatrix(Xe, label=ye, weight=we), f"valid_{i}") for i, (Xe, ye, we) in enumerate(eval_sets)]
+    evals = [
+        (xgboost.DMatrix(Xe, label=ye, weight=we), f"valid_{i}") for i, (Xe, ye, we) in enumerate(eval_sets)
+    ]
     callbacks = []
     if early_stopping_rounds and evals:
         callbacks.append(early_stopping(early_stopping_rounds, metric, data_name=evals[-1][1]))
-    booster = xgboost.train(p, dtrain, num_boost_round, obj=loss, evals=evals, custom_metric=metric,
-                            callbacks=callbacks, evals_result=evals_result, verbose_eval=False)
+    booster = xgboost.train(
+        p,
+        dtrain,
+        num_boost_round,
+        obj=loss,
+        evals=evals,
+        custom_metric=metric,
+        callbacks=callbacks,
+        evals_result=evals_result,
+        verbose_eval=False,
+    )
     return Model(booster, loss)
