@@ -1,0 +1,562 @@
+"""The command line: ``gbobjectives compare`` (the main job) and ``gbobjectives logcosh-demo``.
+
+``gbobjectives`` with no arguments compares the regression losses on the bundled ``wage``
+data. Bad input ends with one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import datasets
+from .losses import (
+    BinaryFocal,
+    ClassBalanced,
+    Huber,
+    Logistic,
+    LogCosh,
+    PseudoHuber,
+    Quantile,
+    SquaredError,
+)
+from .metrics import mape, smape
+
+
+class UsageError(Exception):
+    """Bad input: reported as one line and exit status 2."""
+
+
+# ------------------------------------------------------------------------ loss specs
+# name -> (constructor, tasks, parameter names)
+LOSSES = {
+    "squared_error": (lambda p: SquaredError(**p), ("regression",), ()),
+    "huber": (lambda p: Huber(**p), ("regression",), ("delta", "hessian", "min_hessian")),
+    "pseudo_huber": (lambda p: PseudoHuber(**p), ("regression",), ("delta", "hessian", "min_hessian")),
+    "logcosh": (lambda p: LogCosh(**p), ("regression",), ("hessian", "min_hessian")),
+    "quantile": (lambda p: Quantile(**p), ("regression",), ("alpha",)),
+    "logistic": (lambda p: Logistic(**p), ("binary", "multiclass"), ("min_hessian",)),
+    "focal": (lambda p: BinaryFocal(**p), ("binary", "multiclass"), ("gamma", "alpha", "min_hessian")),
+    "cb_logistic": (
+        lambda p: ClassBalanced(Logistic(), **p),
+        ("binary", "multiclass"),
+        ("beta", "normalize"),
+    ),
+    "cb_focal": (
+        lambda p: ClassBalanced(
+            BinaryFocal(**{k: v for k, v in p.items() if k == "gamma"}),
+            **{k: v for k, v in p.items() if k != "gamma"},
+        ),
+        ("binary", "multiclass"),
+        ("beta", "gamma", "normalize"),
+    ),
+}
+
+DEFAULT_LOSSES = {
+    "regression": "squared_error,huber,pseudo_huber,logcosh,quantile:alpha=0.5",
+    "binary": "logistic,focal:gamma=2,cb_logistic:beta=0.999,cb_focal:beta=0.999:gamma=2",
+    "multiclass": "logistic,focal:gamma=2,cb_logistic:beta=0.999,cb_focal:beta=0.999:gamma=2",
+}
+
+
+def _value(text: str):
+    try:
+        return int(text) if text.lstrip("-").isdigit() else float(text)
+    except ValueError:
+        return text
+
+
+def parse_losses(texts: list[str], task: str) -> list[tuple[str, dict]]:
+    """``["huber:delta=1,logcosh", ...]`` -> [("huber", {"delta": 1}), ("logcosh", {})]."""
+    specs = []
+    for text in texts:
+        for item in filter(None, (s.strip() for s in text.split(","))):
+            name, *params = item.split(":")
+            if name not in LOSSES:
+                raise UsageError(f"unknown loss {name!r}; valid losses: {', '.join(LOSSES)}")
+            make, tasks, names = LOSSES[name]
+            if task not in tasks:
+                valid = [n for n, v in LOSSES.items() if task in v[1]]
+                raise UsageError(f"loss {name!r} does not fit a {task} task; valid: {', '.join(valid)}")
+            kw = {}
+            for p in params:
+                key, eq, val = p.partition("=")
+                if not eq or key not in names:
+                    raise UsageError(
+                        f"loss {name!r} has no parameter {key!r}; valid: {', '.join(names) or 'none'}"
+                        " (write name:param=value)"
+                    )
+                kw[key] = _value(val)
+            build_loss(name, kw)  # checks the values now, with the loss's own message
+            specs.append((name, kw))
+    return specs
+
+
+def build_loss(name, params):
+    try:
+        return LOSSES[name][0](params)
+    except (ValueError, TypeError) as err:
+        raise UsageError(f"loss {name!r}: {err}") from None
+
+
+def parse_grid(text: str | None) -> tuple[str, list] | None:
+    if not text:
+        return None
+    key, eq, values = text.partition("=")
+    vals = [_value(v) for v in values.split(",") if v.strip()]
+    if not eq or not vals:
+        raise UsageError(f"--grid {text!r} is not valid: write param=v1,v2,... (e.g. delta=0.5,1,2)")
+    return key, vals
+
+
+# ------------------------------------------------------------------------ data
+def read_table(path_or_resource, target: str | None, task: str | None):
+    """X, y, task and feature names from a CSV, with one clear error for what cannot be used."""
+    try:
+        header, rows = datasets.read_csv(path_or_resource)
+    except FileNotFoundError:
+        raise UsageError(f"file not found: {path_or_resource}") from None
+    except (StopIteration, UnicodeDecodeError, csv.Error) as err:
+        raise UsageError(f"cannot read {path_or_resource} as CSV: {err or 'empty file'}") from None
+    if target is None:
+        raise UsageError("--target is required with a CSV file (the column to predict)")
+    if target not in header:
+        raise UsageError(f"target column {target!r} is not in the file; columns: {', '.join(header)}")
+    j = header.index(target)
+    if any(len(r) != len(header) for r in rows):
+        bad = next(i for i, r in enumerate(rows) if len(r) != len(header))
+        raise UsageError(f"row {bad + 2} has {len(rows[bad])} fields, the header has {len(header)}")
+    features = [h for i, h in enumerate(header) if i != j]
+    if not features:
+        raise UsageError("the file has no feature columns besides the target")
+    X = np.empty((len(rows), len(features)))
+    col = 0
+    for i, name in enumerate(header):
+        if i == j:
+            continue
+        for r, row in enumerate(rows):
+            v = row[i].strip()
+            try:
+                X[r, col] = float(v) if v not in ("", "NA", "NaN", "nan") else np.nan
+            except ValueError:
+                raise UsageError(
+                    f"column {name!r} is not numeric (row {r + 2}: {v!r}); encode it as numbers or drop it"
+                ) from None
+        col += 1
+    y_text = [row[j].strip() for row in rows]
+    if any(v in ("", "NA", "NaN", "nan") for v in y_text):
+        raise UsageError(f"target column {target!r} has missing values; drop those rows")
+    try:
+        y_num = np.array(y_text, dtype=np.float64)
+    except ValueError:
+        y_num = None
+    n_classes = len(set(y_text))
+    inferred = (
+        "regression"
+        if y_num is not None and n_classes > 2
+        else ("binary" if n_classes == 2 else "multiclass")
+    )
+    task = task or inferred
+    if task == "regression" and y_num is None:
+        raise UsageError(f"--task regression needs a numeric target; {target!r} holds text")
+    if task == "binary" and n_classes != 2:
+        raise UsageError(f"--task binary needs 2 classes; {target!r} has {n_classes}")
+    if task == "multiclass" and not 2 < n_classes <= 100:
+        raise UsageError(f"--task multiclass needs 3 to 100 classes; {target!r} has {n_classes}")
+    if len(rows) < 20:
+        raise UsageError(f"the file has {len(rows)} rows; at least 20 are needed to cross-validate")
+    y = y_num if task == "regression" else np.array(y_text)
+    return X, y, task, features
+
+
+# ------------------------------------------------------------------------ evaluation
+def regression_metrics(y, pred, alpha=None) -> dict:
+    err = pred - y
+    out = {
+        "MAE": float(np.mean(np.abs(err))),
+        "RMSE": float(np.sqrt(np.mean(err**2))),
+        "MAPE": mape(y, pred, zero_target="skip") if np.any(y != 0) else float("nan"),
+        "SMAPE": smape(y, pred),
+    }
+    if alpha is not None:
+        out["pinball"] = float(np.mean(np.maximum(alpha * (y - pred), (alpha - 1) * (y - pred))))
+        out["coverage"] = float(np.mean(y <= pred))
+    return out
+
+
+def classification_metrics(y, proba, classes) -> dict:
+    from sklearn.metrics import average_precision_score, balanced_accuracy_score, log_loss, roc_auc_score
+
+    proba = np.clip(proba, 1e-15, 1 - 1e-15)
+    proba = proba / proba.sum(axis=1, keepdims=True)
+    pred = classes[np.argmax(proba, axis=1)]
+    if len(classes) == 2:
+        yb = (y == classes[1]).astype(int)
+        auc, ap = roc_auc_score(yb, proba[:, 1]), average_precision_score(yb, proba[:, 1])
+    else:
+        onehot = (y[:, None] == classes[None, :]).astype(int)
+        auc = roc_auc_score(onehot, proba, average="macro")
+        ap = average_precision_score(onehot, proba, average="macro")
+    return {
+        "log_loss": float(log_loss(y, proba, labels=classes)),
+        "ROC_AUC": float(auc),
+        "PR_AUC": float(ap),
+        "balanced_acc": float(balanced_accuracy_score(y, pred)),
+    }
+
+
+PRIMARY = {"regression": ("MAE", False), "binary": ("PR_AUC", True), "multiclass": ("PR_AUC", True)}
+
+
+def _builtin(task, backend, alpha, n_estimators, learning_rate, seed):
+    """The backend's own objective as the baseline (its quantile objective for quantile rows)."""
+    if backend == "xgboost":
+        import xgboost as xgb
+
+        kw = dict(n_estimators=n_estimators, learning_rate=learning_rate, random_state=seed, verbosity=0)
+        if task == "regression":
+            if alpha is not None:
+                return xgb.XGBRegressor(objective="reg:quantileerror", quantile_alpha=alpha, **kw)
+            return xgb.XGBRegressor(objective="reg:squarederror", **kw)
+        return xgb.XGBClassifier(**kw)
+    import lightgbm as lgb
+
+    kw = dict(n_estimators=n_estimators, learning_rate=learning_rate, random_state=seed, verbosity=-1)
+    if task == "regression":
+        if alpha is not None:
+            return lgb.LGBMRegressor(objective="quantile", alpha=alpha, **kw)
+        return lgb.LGBMRegressor(objective="l2", **kw)
+    return lgb.LGBMClassifier(**kw)
+
+
+class Progress:
+    """A one-line progress bar over the fits, on stderr."""
+
+    def __init__(self, total, stream=sys.stderr, width=30):
+        self.total, self.done, self.stream, self.width = total, 0, stream, width
+        self.start = time.perf_counter()
+
+    def step(self, label=""):
+        self.done += 1
+        filled = int(self.width * self.done / self.total)
+        bar = "#" * filled + "." * (self.width - filled)
+        elapsed = time.perf_counter() - self.start
+        end = "\n" if self.done == self.total else ""
+        self.stream.write(f"\r[{bar}] {self.done}/{self.total} fits, {elapsed:5.1f}s {label[:40]:40s}{end}")
+        self.stream.flush()
+
+
+def compare(
+    X,
+    y,
+    task,
+    *,
+    loss_specs,
+    backends,
+    cv,
+    grid,
+    n_estimators,
+    learning_rate,
+    seed,
+    progress=True,
+    curves=False,
+):
+    """Cross-validate every (loss, grid value, backend) and each backend's built-in objective.
+
+    Returns the rows of the table (dicts) and, with ``curves``, per-round validation metrics of
+    the first fold.
+    """
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    from .estimators import GBClassifier, GBRegressor
+
+    splitter = (KFold if task == "regression" else StratifiedKFold)(cv, shuffle=True, random_state=seed)
+    folds = list(splitter.split(X, y))
+    candidates = []
+    for name, params in loss_specs:
+        values = [None]
+        if grid is not None and grid[0] in LOSSES[name][2]:
+            values = grid[1]
+        for v in values:
+            p = dict(params) if v is None else {**params, grid[0]: v}
+            for backend in backends:
+                candidates.append((name, p, backend, None if v is None else f"{grid[0]}={v}"))
+    alphas = sorted({p.get("alpha", 0.5) for n, p, _, _ in candidates if n == "quantile"})
+    baselines = [
+        (f"builtin:{b}", a, b)
+        for b in backends
+        for a in ([None] + alphas if task == "regression" else [None])
+    ]
+    bar = Progress(len(folds) * (len(candidates) + len(baselines))) if progress else None
+    classes = None
+    if task != "regression":  # every model sees the class indices (XGBClassifier insists on them)
+        names, y = np.unique(y, return_inverse=True)
+        classes = np.arange(len(names))
+    rows, learning = [], {}
+
+    def evaluate(make, label, backend, alpha):
+        scores, seconds = [], []
+        for k, (tr, te) in enumerate(folds):
+            est = make()
+            t0 = time.perf_counter()
+            fit_kw = {}
+            if (
+                curves
+                and k == 0
+                and hasattr(est, "early_stopping_rounds")
+                and est.__module__.startswith("gbobjectives")
+            ):
+                fit_kw["eval_set"] = [(X[te], y[te])]
+            est.fit(X[tr], y[tr], **fit_kw)
+            seconds.append(time.perf_counter() - t0)
+            if fit_kw:
+                learning[f"{label} [{backend}]"] = next(iter(est.evals_result_["valid_0"].values()))
+            if task == "regression":
+                scores.append(regression_metrics(y[te], np.asarray(est.predict(X[te]), dtype=float), alpha))
+            else:
+                scores.append(classification_metrics(y[te], est.predict_proba(X[te]), classes))
+            if bar:
+                bar.step(f"{label} [{backend}]")
+        row = {"loss": label, "backend": backend}
+        row.update({m: float(np.mean([s[m] for s in scores])) for m in scores[0]})
+        row["fit_s"] = float(np.mean(seconds))
+        rows.append(row)
+
+    common = dict(n_estimators=n_estimators, learning_rate=learning_rate, random_state=seed)
+    curve_metric = _curve_metric(task) if curves else None
+    for name, p, backend, tag in candidates:
+        label = name + "".join(f":{k}={v}" for k, v in p.items())
+        alpha = p.get("alpha", 0.5) if name == "quantile" else None
+        cls = GBRegressor if task == "regression" else GBClassifier
+
+        def make(name=name, p=p, backend=backend):
+            return cls(build_loss(name, p), backend=backend, eval_metric=curve_metric, **common)
+
+        evaluate(make, label, backend, alpha)
+        rows[-1]["grid"] = tag or ""
+    for label, alpha, backend in baselines:
+        lab = label if alpha is None else f"{label}:quantile:alpha={alpha}"
+        evaluate(
+            lambda b=backend, a=alpha: _builtin(task, b, a, n_estimators, learning_rate, seed),
+            lab,
+            backend,
+            alpha,
+        )
+        rows[-1]["grid"] = ""
+    return rows, learning
+
+
+def _curve_metric(task):
+    if task == "regression":
+
+        def mae(y_true, y_pred, sample_weight=None):
+            return float(np.average(np.abs(y_true - y_pred), weights=sample_weight))
+
+        return mae
+
+    def log_loss(y_true, y_pred, sample_weight=None):
+        p = y_pred if y_pred.ndim == 2 else np.column_stack([1 - y_pred, y_pred])
+        p = np.clip(p[np.arange(len(y_true)), y_true.astype(int)], 1e-15, 1)
+        return float(np.average(-np.log(p), weights=sample_weight))
+
+    return log_loss
+
+
+def best_rows(rows, task):
+    """Per loss name, the grid value with the best primary metric (the one the verdict uses)."""
+    metric, higher = PRIMARY[task]
+    best = {}
+    for r in rows:
+        key = (r["loss"].split(":")[0] if r["grid"] else r["loss"], r["backend"])
+        if key not in best or (r[metric] > best[key][metric]) == higher and r[metric] != best[key][metric]:
+            best[key] = r
+    return best
+
+
+def format_table(rows, task, markdown=False) -> str:
+    metric_names = [k for k in rows[0] if k not in ("loss", "backend", "grid", "fit_s")]
+    extra = sorted({k for r in rows for k in r} - set(rows[0]))
+    cols = (
+        ["loss", "backend"]
+        + metric_names
+        + extra
+        + ["fit_s"]
+        + (["grid"] if any(r.get("grid") for r in rows) else [])
+    )
+
+    def cell(r, c):
+        v = r.get(c, "")
+        return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+    body = [[cell(r, c) for c in cols] for r in rows]
+    if markdown:
+        lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+        return "\n".join(lines + ["| " + " | ".join(b) + " |" for b in body])
+    widths = [max(len(c), *(len(b[i]) for b in body)) for i, c in enumerate(cols)]
+    fmt = "  ".join(f"{{:{'<' if i < 2 else '>'}{w}}}" for i, w in enumerate(widths))
+    return "\n".join(
+        [fmt.format(*cols), fmt.format(*("-" * w for w in widths))] + [fmt.format(*b) for b in body]
+    )
+
+
+def verdict(rows, task) -> str:
+    metric, higher = PRIMARY[task]
+    ours = [r for r in rows if not r["loss"].startswith("builtin")]
+    point = [r for r in ours if "quantile" not in r["loss"]] or ours
+    best = (max if higher else min)(point, key=lambda r: r[metric])
+    base = [r for r in rows if r["loss"] == f"builtin:{best['backend']}"]
+    msg = f"Best by {metric} ({'higher' if higher else 'lower'} is better): {best['loss']} [{best['backend']}] {best[metric]:.4g}"
+    if base:
+        msg += f"; the backend's built-in objective: {base[0][metric]:.4g}"
+    return msg
+
+
+def write_outputs(out_dir: Path, rows, learning, task):
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cols = list(dict.fromkeys(k for r in rows for k in r))
+    with open(out_dir / "results.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=cols, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    (out_dir / "results.md").write_text(format_table(rows, task, markdown=True) + "\n")
+    written = ["results.csv", "results.md"]
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print(
+            "note: matplotlib is not installed, so no plots were written "
+            "(pip install 'gbobjectives[notebooks]')",
+            file=sys.stderr,
+        )
+        return written
+    metric, higher = PRIMARY[task]
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.5))
+    labels = [f"{r['loss']} [{r['backend']}]" for r in rows]
+    ax.barh(
+        labels,
+        [r[metric] for r in rows],
+        color=["0.6" if r["loss"].startswith("builtin") else "C0" for r in rows],
+    )
+    ax.set_xlabel(f"{metric} ({'higher' if higher else 'lower'} is better), mean over folds")
+    ax.invert_yaxis()
+    fig.tight_layout()
+    fig.savefig(out_dir / "metric_per_loss.png", dpi=100)
+    plt.close(fig)
+    written.append("metric_per_loss.png")
+    if learning:
+        fig, ax = plt.subplots(figsize=(8, 5))
+        for label, values in learning.items():
+            ax.plot(np.arange(1, len(values) + 1), values, label=label)
+        ax.set_xlabel("boosting round")
+        ax.set_ylabel("validation MAE" if task == "regression" else "validation log-loss")
+        ax.set_yscale("log")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(out_dir / "learning_curves.png", dpi=100)
+        plt.close(fig)
+        written.append("learning_curves.png")
+    return written
+
+
+# ------------------------------------------------------------------------ entry point
+def _parser():
+    parser = argparse.ArgumentParser(prog="gbobjectives", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command")
+    c = sub.add_parser("compare", help="cross-validate losses on a CSV (or a bundled dataset)")
+    c.add_argument(
+        "data",
+        nargs="?",
+        help=f"a CSV file, or a bundled dataset name ({', '.join(datasets.DATASETS)}); default: wage",
+    )
+    c.add_argument("--target", help="the column to predict (bundled datasets know theirs)")
+    c.add_argument("--task", choices=["regression", "binary", "multiclass"])
+    c.add_argument(
+        "--losses", nargs="+", help=f"comma-separated specs name[:param=value...]; names: {', '.join(LOSSES)}"
+    )
+    c.add_argument("--backend", choices=["xgboost", "lightgbm", "both"], default="both")
+    c.add_argument("--cv", type=int, default=3, help="folds (default 3)")
+    c.add_argument("--grid", help="one parameter to search, e.g. delta=0.5,1,2")
+    c.add_argument("--n-estimators", type=int, default=100)
+    c.add_argument("--learning-rate", type=float, default=0.1)
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--out", help="directory for results.csv, results.md and PNG plots")
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
+    d = sub.add_parser("logcosh-demo", help="the second-order problems of log-cosh, and their fixes")
+    d.add_argument("--out", help="directory for the figures and results")
+    d.add_argument("--rounds", type=int, default=200)
+    return parser
+
+
+def run_compare(args) -> int:
+    if args.cv < 2:
+        raise UsageError(f"--cv {args.cv} is not valid: at least 2 folds")
+    if args.n_estimators < 1:
+        raise UsageError(f"--n-estimators {args.n_estimators} is not valid: at least 1")
+    name = args.data or "wage"
+    if name in datasets.DATASETS and not Path(name).exists():
+        source, target, _ = datasets.DATASETS[name]
+        X, y, task, features = read_table(datasets.path(name), args.target or target, args.task)
+        title = f"bundled dataset {name!r}"
+    else:
+        X, y, task, features = read_table(Path(name), args.target, args.task)
+        title = name
+    specs = parse_losses(args.losses or [DEFAULT_LOSSES[task]], task)
+    grid = parse_grid(args.grid)
+    if grid is not None and not any(grid[0] in LOSSES[n][2] for n, _ in specs):
+        raise UsageError(f"--grid {grid[0]!r} is a parameter of none of the losses given")
+    if task != "regression":
+        counts = np.unique(y, return_counts=True)[1]
+        if counts.min() < args.cv:
+            raise UsageError(f"the rarest class has {counts.min()} rows, fewer than --cv {args.cv} folds")
+    backends = ["xgboost", "lightgbm"] if args.backend == "both" else [args.backend]
+    print(
+        f"gbobjectives compare: {title}, {X.shape[0]} rows x {X.shape[1]} features, task {task}, "
+        f"{args.cv}-fold CV, {args.n_estimators} rounds, learning rate {args.learning_rate}"
+    )
+    rows, learning = compare(
+        X,
+        y,
+        task,
+        loss_specs=specs,
+        backends=backends,
+        cv=args.cv,
+        grid=grid,
+        n_estimators=args.n_estimators,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+        progress=not args.quiet,
+        curves=bool(args.out),
+    )
+    print(format_table(rows, task))
+    if grid is not None:
+        for (loss, backend), r in best_rows([r for r in rows if r["grid"]], task).items():
+            print(f"best {r['grid']} for {loss} [{backend}] by {PRIMARY[task][0]}: {r[PRIMARY[task][0]]:.4g}")
+    print(verdict(rows, task))
+    if args.out:
+        written = write_outputs(Path(args.out), rows, learning, task)
+        print(f"wrote {', '.join(written)} to {args.out}")
+    return 0
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] not in ("compare", "logcosh-demo", "-h", "--help"):
+        argv = ["compare", *argv]
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "logcosh-demo":
+            from .demo import run_logcosh_demo
+
+            return run_logcosh_demo(args)
+        return run_compare(args)
+    except UsageError as err:
+        print(f"gbobjectives: error: {err}", file=sys.stderr)
+        return 2

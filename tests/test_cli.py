@@ -1,0 +1,158 @@
+"""The main job and the bundled data, as a user runs them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from gbobjectives import cli, datasets
+
+
+def run(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "gbobjectives", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
+
+
+def test_main_job_as_the_readme_runs_it(tmp_path):
+    """`python -m gbobjectives` with no arguments: the comparison on the bundled wage data."""
+    out = run(cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "bundled dataset 'wage'" in out.stdout
+    for name in (
+        "squared_error",
+        "huber",
+        "pseudo_huber",
+        "logcosh",
+        "quantile:alpha=0.5",
+        "builtin:xgboost",
+        "builtin:lightgbm",
+    ):
+        assert name in out.stdout
+    assert "Best by MAE (lower is better)" in out.stdout
+    assert "42/42 fits" in out.stderr  # the progress bar
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["missing.csv", "--target", "y"], "file not found: missing.csv"),
+        (["{csv}", "--target", "z"], "target column 'z' is not in the file; columns: a, b, y"),
+        (["{csv}"], "--target is required"),
+        (
+            ["{csv}", "--target", "y", "--losses", "hubr"],
+            "unknown loss 'hubr'; valid losses: squared_error, huber",
+        ),
+        (["{csv}", "--target", "y", "--losses", "huber:sigma=1"], "loss 'huber' has no parameter 'sigma'"),
+        (["{csv}", "--target", "y", "--losses", "huber:delta=-1"], "delta=-1 is not valid"),
+        (["{csv}", "--target", "y", "--losses", "focal"], "loss 'focal' does not fit a regression task"),
+        (["{csv}", "--target", "y", "--task", "binary"], "--task binary needs 2 classes; 'y' has"),
+        (["{text}", "--target", "b"], "column 'c' is not numeric (row 2: 'u')"),
+        (["{text}", "--target", "c", "--task", "regression"], "--task regression needs a numeric target"),
+        (["wage", "--grid", "gamma=1,2"], "--grid 'gamma' is a parameter of none of the losses given"),
+        (["wage", "--grid", "delta"], "--grid 'delta' is not valid"),
+        (["wage", "--cv", "1"], "--cv 1 is not valid"),
+    ],
+)
+def test_bad_input_gets_one_clear_line_and_exit_2(tmp_path, capsys, args, message):
+    csv_path = tmp_path / "data.csv"
+    rng = np.random.default_rng(0)
+    csv_path.write_text(
+        "a,b,y\n" + "".join(f"{rng.normal()},{rng.normal()},{rng.normal()}\n" for _ in range(30))
+    )
+    text = tmp_path / "text.csv"
+    text.write_text("a,b,c\n" + "1,2,u\n2,3,x\n" + "".join(f"{i},{i},u\n" for i in range(30)))
+    args = [a.format(csv=csv_path, text=text) for a in args]
+    assert cli.main(["compare", *args, "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("gbobjectives: error: ")
+    assert message in err[0]
+
+
+def test_compare_with_grid_and_out_writes_tables_and_plots(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = cli.main(
+        [
+            "compare",
+            "engel",
+            "--losses",
+            "huber,quantile:alpha=0.9",
+            "--grid",
+            "delta=1,50",
+            "--backend",
+            "lightgbm",
+            "--cv",
+            "2",
+            "--n-estimators",
+            "20",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    stdout = capsys.readouterr().out
+    assert "best delta=" in stdout and "for huber [lightgbm]" in stdout
+    assert {p.name for p in out.iterdir()} == {
+        "results.csv",
+        "results.md",
+        "metric_per_loss.png",
+        "learning_curves.png",
+    }
+    md = (out / "results.md").read_text()
+    assert "| huber:delta=1 | lightgbm |" in md and "coverage" in md
+
+
+@pytest.mark.parametrize("name", ["default", "seattle_weather"])
+def test_compare_classification(name, capsys):
+    assert (
+        cli.main(["compare", name, "--backend", "xgboost", "--cv", "2", "--n-estimators", "10", "--quiet"])
+        == 0
+    )
+    stdout = capsys.readouterr().out
+    assert "PR_AUC" in stdout and "cb_focal:beta=0.999:gamma=2" in stdout and "Best by PR_AUC" in stdout
+
+
+def test_custom_logistic_equals_the_builtin_in_the_table():
+    X, y, _ = datasets.load("default")
+    rows, _ = cli.compare(
+        X[:2000],
+        y[:2000],
+        "binary",
+        loss_specs=[("logistic", {})],
+        backends=["xgboost"],
+        cv=2,
+        grid=None,
+        n_estimators=20,
+        learning_rate=0.1,
+        seed=0,
+        progress=False,
+    )
+    ours, builtin = rows
+    assert builtin["loss"] == "builtin:xgboost"
+    for metric in ("log_loss", "ROC_AUC", "PR_AUC"):
+        assert ours[metric] == pytest.approx(builtin[metric], rel=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(datasets.DATASETS))
+def test_bundled_datasets_load(name):
+    X, y, features = datasets.load(name)
+    assert X.shape == (len(y), len(features)) and len(y) >= 200
+    assert np.all(np.isfinite(X))
+    task = datasets.DATASETS[name][2]
+    if task == "binary":
+        assert 0.01 < y.mean() < 0.1  # imbalanced
+    if task == "multiclass":
+        counts = np.unique(y, return_counts=True)[1]
+        assert len(counts) >= 3 and counts.min() / counts.sum() < 0.05
+
+
+def test_datasets_load_outside_the_checkout(tmp_path):
+    """From another directory, so the installed package (not the checkout) is what loads."""
+    code = "import gbobjectives.datasets as d; print(d.load('engel')[0].shape)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "(235, 1)"
