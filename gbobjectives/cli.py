@@ -19,8 +19,8 @@ from .losses import (
     BinaryFocal,
     ClassBalanced,
     Huber,
-    Logistic,
     LogCosh,
+    Logistic,
     PseudoHuber,
     Quantile,
     SquaredError,
@@ -334,7 +334,7 @@ def compare(
         alpha = p.get("alpha", 0.5) if name == "quantile" else None
         cls = GBRegressor if task == "regression" else GBClassifier
 
-        def make(name=name, p=p, backend=backend):
+        def make(name=name, p=p, backend=backend, cls=cls):
             return cls(build_loss(name, p), backend=backend, eval_metric=curve_metric, **common)
 
         evaluate(make, label, backend, alpha)
@@ -410,7 +410,8 @@ def verdict(rows, task) -> str:
     point = [r for r in ours if "quantile" not in r["loss"]] or ours
     best = (max if higher else min)(point, key=lambda r: r[metric])
     base = [r for r in rows if r["loss"] == f"builtin:{best['backend']}"]
-    msg = f"Best by {metric} ({'higher' if higher else 'lower'} is better): {best['loss']} [{best['backend']}] {best[metric]:.4g}"
+    direction = "higher" if higher else "lower"
+    msg = f"Best by {metric} ({direction} is better): {best['loss']} [{best['backend']}] {best[metric]:.4g}"
     if base:
         msg += f"; the backend's built-in objective: {base[0][metric]:.4g}"
     return msg
