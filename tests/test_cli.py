@@ -156,3 +156,25 @@ def test_datasets_load_outside_the_checkout(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "(235, 1)"
+
+
+def test_logcosh_demo_reproduces_the_failures_and_the_fixes(tmp_path, capsys):
+    from gbobjectives import demo
+
+    rows, curves, const_mae = demo.run(rounds=60)
+    mae = {(r["configuration"], r["framework"]): r for r in rows}
+    for fw in ("xgboost", "lightgbm"):
+        # exact hessian from start 0: nothing is learned, every prediction stays 0
+        stuck = mae[("log-cosh exact, start 0", fw)]
+        assert stuck["max_abs_prediction"] == 0.0 and stuck["test_MAE"] > 3 * const_mae
+        # the irls hessian learns even from start 0, and beats the constant
+        assert mae[("log-cosh irls (default), start 0", fw)]["test_MAE"] < 0.9 * const_mae
+        assert mae[("log-cosh irls (default)", fw)]["test_MAE"] < 0.9 * const_mae
+        assert mae[("log-cosh exact + floor 1e-2", fw)]["test_MAE"] < 0.9 * const_mae
+    # pseudo-Huber's exact Newton steps explode under LightGBM's lambda_l2 = 0; irls does not
+    assert mae[("pseudo-Huber(1) exact", "lightgbm")]["max_abs_prediction"] > 1000
+    assert mae[("pseudo-Huber(1) irls (default)", "lightgbm")]["max_abs_prediction"] < 400
+    assert [f for _, f in demo.newton_overshoot((5,))] == [pytest.approx(26.0)]
+    assert cli.main(["logcosh-demo", "--rounds", "5", "--out", str(tmp_path)]) == 0
+    assert "Newton step / residual" in capsys.readouterr().out
+    assert (tmp_path / "training_curves.png").exists() and (tmp_path / "derivatives.png").exists()
