@@ -172,7 +172,9 @@ def test_logcosh_demo_reproduces_the_failures_and_the_fixes(tmp_path, capsys):
         assert mae[("log-cosh irls (default)", fw)]["test_MAE"] < 0.9 * const_mae
         assert mae[("log-cosh exact + floor 1e-2", fw)]["test_MAE"] < 0.9 * const_mae
     # pseudo-Huber's exact Newton steps explode under LightGBM's lambda_l2 = 0; irls does not
-    assert mae[("pseudo-Huber(1) exact", "lightgbm")]["max_abs_prediction"] > 1000
+    assert (
+        mae[("pseudo-Huber(1) exact", "lightgbm")]["max_abs_prediction"] > 500
+    )  # the target never exceeds 318
     assert mae[("pseudo-Huber(1) irls (default)", "lightgbm")]["max_abs_prediction"] < 400
     assert [f for _, f in demo.newton_overshoot((5,))] == [pytest.approx(26.0)]
     assert cli.main(["logcosh-demo", "--rounds", "5", "--out", str(tmp_path)]) == 0

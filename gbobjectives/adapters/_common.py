@@ -3,6 +3,8 @@ the loss's kernels. No framework is imported here."""
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 # What to set in each framework so that raw margins get the loss's shape.
@@ -50,16 +52,71 @@ def as_margin(loss, raw, framework: str) -> np.ndarray:
     )
 
 
-def grad_hess(loss, y_true, raw, sample_weight, framework: str, dtype=np.float32):
-    """Validate, compute and return (grad, hess) as 2-D arrays when multi-output.
+class _State:
+    """What one (loss, training set) pair keeps across rounds: the labels and weights checked
+    once, the kernel to run, and the two float32 buffers handed to the framework each round
+    (both frameworks copy them before the next call, so reusing them is safe)."""
+
+    def __init__(self, loss, y_true, sample_weight):
+        y = loss.validate_y(y_true)
+        from .._validation import check_sample_weight
+
+        w = check_sample_weight(sample_weight, y.shape[0])
+        spec, w_eff = loss._kernel_plan(y, w)
+        from .. import _kernels
+
+        self.kernel = spec if (spec is not None and _kernels.AVAILABLE) else None
+        self.y, self.w, self.w_loss = y, w_eff, w
+        self.g = self.h = None
+
+    def buffers(self, shape):
+        if self.g is None or self.g.shape != shape:
+            self.g = np.empty(shape, dtype=np.float32)
+            self.h = np.empty(shape, dtype=np.float32)
+        return self.g, self.h
+
+
+# Per training set (an xgboost.DMatrix or lightgbm.Dataset, held weakly), per loss (by its
+# repr, which spells out its parameters): the state above.
+_STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def state_for(loss, dataset, labels, weights) -> _State:
+    """The cached state of (loss, dataset); ``labels``/``weights`` are callables read once."""
+    per_set = _STATES.setdefault(dataset, {})
+    key = (type(loss), repr(loss))
+    st = per_set.get(key)
+    if st is None:
+        st = per_set[key] = _State(loss, labels(), weights())
+    return st
+
+
+def grad_hess_cached(loss, st: _State, raw, framework: str):
+    """(grad, hess) for one round, in the state's reused float32 buffers."""
+    raw = as_margin(loss, raw, framework)
+    if raw.shape[0] != st.y.shape[0]:
+        raise ValueError(f"{framework} passed {raw.shape[0]} raw predictions for {st.y.shape[0]} labels")
+    g, h = st.buffers(raw.shape)
+    if st.kernel is not None:
+        from .. import _kernels
+
+        _kernels.run(st.kernel, np.ascontiguousarray(raw), st.y, st.w, g, h)
+    else:
+        g64, h64 = loss._weighted_grad_hess(st.y, raw.astype(np.float64, copy=False), st.w_loss)
+        np.copyto(g, g64, casting="same_kind")
+        np.copyto(h, h64, casting="same_kind")
+    return g, h
+
+
+def grad_hess(loss, y_true, raw, sample_weight, framework: str):
+    """Validate everything, compute, and return float32 (grad, hess), 2-D when multi-output.
 
     2-D (n, K) is returned for multi-output losses because XGBoost reads a flat array
     row-major and LightGBM column-major: a 2-D array is read correctly by both.
     """
-    raw = as_margin(loss, raw, framework)
-    y, raw, w = loss._prepare(y_true, raw, sample_weight)
-    g, h = loss._weighted_grad_hess(y, raw, w)
-    return g.astype(dtype, copy=False), h.astype(dtype, copy=False)
+    st = _State(loss, y_true, sample_weight)
+    g, h = grad_hess_cached(loss, st, raw, framework)
+    return g.copy(), h.copy()
 
 
 def weights_or_none(w) -> np.ndarray | None:

@@ -23,12 +23,14 @@ from __future__ import annotations
 import lightgbm
 import numpy as np
 
-from ._common import SklearnObjective, _MetricAdapter, grad_hess, weights_or_none
+from ._common import SklearnObjective, _MetricAdapter, grad_hess_cached, state_for, weights_or_none
 
 
 def native_objective(loss, preds, dataset):
-    """``params["objective"]`` for ``lightgbm.train``: ``f(preds, train_data)``."""
-    return grad_hess(loss, dataset.get_label(), preds, weights_or_none(dataset.get_weight()), "lightgbm")
+    """``params["objective"]`` for ``lightgbm.train``: ``f(preds, train_data)``; labels and
+    weights read once and cached with the Dataset."""
+    st = state_for(loss, dataset, dataset.get_label, lambda: weights_or_none(dataset.get_weight()))
+    return grad_hess_cached(loss, st, preds, "lightgbm")
 
 
 def init_score_rows(init, n: int) -> np.ndarray:

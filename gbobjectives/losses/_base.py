@@ -160,6 +160,23 @@ class Loss:
             g, h = _times_weight(g, w), _times_weight(h, w)
         return g, h
 
+    def _kernel_spec(self):
+        """``(kernel name, *parameters)`` of this loss's compiled kernel (``gbobjectives._kernels``),
+        or None where only the numpy code exists. Data only: the core does not import numba."""
+        return None
+
+    def _kernel_plan(self, y, w):
+        """The kernel spec and the sample weights it should apply, for validated labels.
+
+        A subclass that overrides ``_grad_hess`` below the class that defined the kernel gets
+        no kernel: the compiled one would silently ignore its formulas.
+        """
+        spec = self._kernel_spec()
+        grad_cls, spec_cls = _defined_in(type(self), "_grad_hess"), _defined_in(type(self), "_kernel_spec")
+        if grad_cls is not spec_cls and issubclass(grad_cls, spec_cls):
+            spec = None
+        return spec, w
+
     def init_score(self, y_true, sample_weight=None):
         """The constant raw margin minimising the mean (weighted) loss.
 
@@ -188,6 +205,10 @@ class Loss:
         from ..adapters import call_objective
 
         return call_objective(self, arg0, arg1, sample_weight)
+
+
+def _defined_in(cls, name):
+    return next(k for k in cls.__mro__ if name in k.__dict__)
 
 
 def _times_weight(a: np.ndarray, w: np.ndarray) -> np.ndarray:

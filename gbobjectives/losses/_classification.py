@@ -160,6 +160,9 @@ class Logistic(_BinaryLoss):
     def _loss(self, y, raw):
         return log1pexp(-(2.0 * y - 1.0) * raw)
 
+    def _kernel_spec(self):
+        return ("binary_focal", 0.0, 1.0, 1.0, float(self.min_hessian))
+
     def _grad_hess(self, y, raw):
         p = sigmoid(raw)
         h = np.exp(log_sigmoid(raw) + log_sigmoid(-raw))  # p (1 - p) without cancellation
@@ -197,6 +200,10 @@ class BinaryFocal(_BinaryLoss):
         if self.alpha is None:
             return 1.0, 1.0
         return 1.0 - float(self.alpha), float(self.alpha)
+
+    def _kernel_spec(self):
+        a0, a1 = self._class_weights()
+        return ("binary_focal", float(self.gamma), a0, a1, float(self.min_hessian))
 
     def _alpha_t(self, y):
         if self.alpha is None:
@@ -278,17 +285,26 @@ class SoftmaxCrossEntropy(_MulticlassLoss):
         self._check_n_classes()
         check_min_hessian(self.min_hessian)
 
+    def _kernel_spec(self):
+        return ("softmax_focal", 0.0, np.ones(int(self.n_classes)), float(self.min_hessian))
+
     def _loss(self, y, raw):
         return logsumexp(raw, axis=1) - raw[np.arange(raw.shape[0]), y]
 
     def _grad_hess(self, y, raw):
         lse = logsumexp(raw, axis=1)[:, None]
         p = np.exp(raw - lse)
-        # p (1 - p) = p * sum_{j != k} p_j; 1 - p_k = exp(log1p(-p_k)) loses nothing here since
-        # p_k is at most 1 and the floor covers the underflow.
-        h = p * (1.0 - p)
+        # q = 1 - p, without the cancellation of 1 - p where p is near 1: that can only be the
+        # row's largest class, whose q is the sum of the other (small, exact) probabilities.
+        q = 1.0 - p
+        rows = np.arange(raw.shape[0])
+        top = np.argmax(raw, axis=1)
+        others = p.copy()
+        others[rows, top] = 0.0
+        q[rows, top] = others.sum(axis=1)
+        h = p * q
         g = p
-        g[np.arange(raw.shape[0]), y] -= 1.0
+        g[rows, y] = -q[rows, y]
         return g, np.maximum(h, self.min_hessian, out=h)
 
 
@@ -302,6 +318,9 @@ class SoftmaxFocal(_MulticlassLoss):
         hess_y = alpha_y f''(u)
         hess_k = alpha_y q^gamma [ rho_k^2 (-gamma (gamma - 1) p^2 log p + 2 gamma p q + q^2)
                                    + rho_k (2 rho_k q - 1)(gamma p log p - q) ]
+               = alpha_y q^gamma [ p_k (1 - p_k)
+                                   + gamma rho_k p (2 rho_k q (1 + log p) - log p
+                                                    - (gamma - 1) rho_k p log p) ]
 
     gamma = 0 is ``SoftmaxCrossEntropy`` (hess_k = p_k (1 - p_k)). Hessians are floored at
     ``min_hessian`` where they go negative or vanish.
@@ -330,6 +349,14 @@ class SoftmaxFocal(_MulticlassLoss):
     def _class_weights(self):
         return np.ones(int(self.n_classes)) if self._alpha is None else self._alpha
 
+    def _kernel_spec(self):
+        return (
+            "softmax_focal",
+            float(self.gamma),
+            self._class_weights().astype(np.float64),
+            float(self.min_hessian),
+        )
+
     def _loss(self, y, raw):
         u, _, _ = self._true_class_margin(y, raw)
         a = 1.0 if self._alpha is None else self._alpha[y]
@@ -344,9 +371,18 @@ class SoftmaxFocal(_MulticlassLoss):
         g = -(a * fp)[:, None] * rho
         g[rows, y] = a * fp
 
-        c2 = (-gamma * (gamma - 1.0) * p * p * log_p + 2.0 * gamma * p * q + q * q)[:, None]
-        c1 = (gamma * p * log_p - q)[:, None]
-        h = (a * qg)[:, None] * (rho * rho * c2 + rho * (2.0 * rho * q[:, None] - 1.0) * c1)
+        # hess_k regrouped as p_k (1 - p_k) + gamma-terms (p_k = rho_k q), so that gamma = 0 is
+        # exactly the cross-entropy diagonal and nothing cancels: 1 - p_k = p + q (1 - rho_k),
+        # and 1 - rho_k (near 0 only for the largest rho of a row) is the sum of the others.
+        lp, pp, qq = log_p[:, None], p[:, None], q[:, None]
+        one_minus_rho = 1.0 - rho
+        top = np.argmax(rho, axis=1)
+        rest = rho.copy()
+        rest[rows, top] = 0.0
+        one_minus_rho[rows, top] = rest.sum(axis=1)
+        pk = rho * qq
+        gterm = gamma * rho * pp * (2.0 * rho * qq * (1.0 + lp) - lp - (gamma - 1.0) * rho * pp * lp)
+        h = (a * qg)[:, None] * (pk * (pp + qq * one_minus_rho) + gterm)
         h[rows, y] = a * fpp
         return g, np.maximum(h, self.min_hessian, out=h)
 
@@ -460,3 +496,6 @@ class ClassBalanced(Loss):
 
     def _init(self, y, w):
         return self.base_loss._init(y, self._effective_weight(y, w))
+
+    def _kernel_plan(self, y, w):
+        return self.base_loss._kernel_spec(), self._effective_weight(y, w)

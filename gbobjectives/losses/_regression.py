@@ -29,6 +29,7 @@ from ..links import IdentityLink
 from ._base import Loss, check_min_hessian, minimise_1d
 
 _HESSIANS = ("exact", "irls", "constant")
+_MODE = {"exact": 0, "irls": 1, "constant": 2}  # the kernels' codes (gbobjectives._kernels)
 
 
 class _RegressionLoss(Loss):
@@ -66,6 +67,9 @@ class SquaredError(_RegressionLoss):
 
     def _init(self, y, w):
         return float(np.average(y, weights=w))
+
+    def _kernel_spec(self):
+        return ("huber", np.inf, _MODE["constant"], 1e-300)  # clip at inf, hessian 1
 
 
 class _RobustLoss(_RegressionLoss):
@@ -144,6 +148,9 @@ class Huber(_RobustLoss):
         d = float(self.delta)
         return self._init_convex(y, w, lambda r: np.clip(r, -d, d))
 
+    def _kernel_spec(self):
+        return ("huber", float(self.delta), _MODE[self.hessian], float(self.min_hessian))
+
 
 class PseudoHuber(_RobustLoss):
     """Pseudo-Huber loss, a smooth Huber.
@@ -198,6 +205,9 @@ class PseudoHuber(_RobustLoss):
         d = float(self.delta)
         return self._init_convex(y, w, lambda r: r / np.hypot(1.0, r / d))
 
+    def _kernel_spec(self):
+        return ("pseudo_huber", float(self.delta), _MODE[self.hessian], float(self.min_hessian))
+
 
 class LogCosh(_RobustLoss):
     """Log-cosh loss.
@@ -237,6 +247,9 @@ class LogCosh(_RobustLoss):
 
     def _init(self, y, w):
         return self._init_convex(y, w, np.tanh)
+
+    def _kernel_spec(self):
+        return ("logcosh", 0.0, _MODE[self.hessian], float(self.min_hessian))
 
 
 class Quantile(_RegressionLoss):
@@ -313,3 +326,6 @@ class Quantile(_RegressionLoss):
         cols = [y if y.ndim == 1 else y[:, k] for k in range(self.n_outputs)]
         q = np.array([weighted_quantile(c, a, w) for c, a in zip(cols, self._alphas)])
         return q if self._multi else float(q[0])
+
+    def _kernel_spec(self):
+        return None if self._multi else ("quantile", float(self._alphas[0]), 0, 0.0)

@@ -1,0 +1,99 @@
+"""The compiled kernels against the numpy reference, and the numpy fallback without numba."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import gbobjectives as gb
+from gbobjectives import _kernels
+from gbobjectives.adapters._common import _State, grad_hess_cached
+from tests._cases import LOSS_INSTANCES, loss_id, make_data
+
+pytestmark = pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not available")
+WITH_KERNEL = [
+    loss for loss in LOSS_INSTANCES if loss._kernel_spec() is not None or isinstance(loss, gb.ClassBalanced)
+]
+
+
+def test_every_single_output_loss_and_softmax_has_a_kernel():
+    missing = [loss for loss in LOSS_INSTANCES if loss._kernel_plan(np.zeros(1), None)[0] is None]
+    assert [repr(m) for m in missing] == [repr(gb.Quantile([0.05, 0.5, 0.95]))]
+
+
+@pytest.mark.parametrize("loss", WITH_KERNEL, ids=loss_id)
+@pytest.mark.parametrize("scale", [1.0, 30.0], ids=["moderate", "large"])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_kernel_matches_the_numpy_reference(loss, scale, weighted):
+    y, raw = make_data(loss, n=301, scale=scale)
+    w = np.random.default_rng(2).uniform(0.1, 3.0, size=len(y)) if weighted else None
+    st = _State(loss, y, w)
+    assert st.kernel is not None
+    g, h = grad_hess_cached(loss, st, raw.astype(np.float32), "sklearn")
+    assert g.dtype == np.float32 and h.dtype == np.float32
+    g_ref, h_ref = loss.gradient_hessian(y, raw.astype(np.float32), w)
+    # float32 output (and float32 arithmetic in the Huber family): a few float32 ulps
+    np.testing.assert_allclose(g, g_ref, rtol=5e-6, atol=1e-6 * np.max(np.abs(g_ref)))
+    np.testing.assert_allclose(h, h_ref, rtol=5e-6, atol=1e-30)
+
+
+@pytest.mark.parametrize("loss", WITH_KERNEL, ids=loss_id)
+def test_kernel_is_finite_and_positive_at_extreme_margins(loss):
+    y, raw = make_data(loss, n=40)
+    for m in (1e4, 1e18, 3e38):
+        big = np.where(raw >= np.median(raw), m, -m).astype(np.float32)
+        for r in (big, -big):
+            st = _State(loss, y, None)
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                g, h = grad_hess_cached(loss, st, r, "sklearn")
+            assert np.all(np.isfinite(g)) and np.all(np.isfinite(h)) and np.all(h > 0)
+
+
+def test_buffers_are_reused_across_rounds():
+    import xgboost as xgb
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 3)), rng.normal(size=200)
+    d = xgb.DMatrix(X, label=y)
+    loss = gb.Huber()
+    raw = np.zeros(200, dtype=np.float32)
+    g1, _ = loss(raw, d)
+    g2, _ = loss(raw + 1, d)
+    assert g1 is g2  # the same buffer, refilled
+
+
+def test_training_without_numba_gives_the_same_model(tmp_path):
+    code = """
+import numpy as np, xgboost as xgb, lightgbm as lgb
+import gbobjectives as gb
+from gbobjectives import _kernels
+from gbobjectives.adapters import xgboost as gbx
+rng = np.random.default_rng(0)
+X = rng.normal(size=(500, 4)); y = X[:, 0] + rng.standard_t(2, size=500)
+out = [_kernels.AVAILABLE]
+for loss in (gb.PseudoHuber(), gb.LogCosh()):
+    b = xgb.train(gbx.params(loss, y), xgb.DMatrix(X, label=y), 20, obj=loss)
+    out.append(b.predict(xgb.DMatrix(X)).tolist())
+yb = (y > 0.5).astype(float)
+loss = gb.BinaryFocal()
+b = xgb.train(gbx.params(loss, yb), xgb.DMatrix(X, label=yb), 20, obj=loss)
+out.append(b.predict(xgb.DMatrix(X)).tolist())
+import json; print(json.dumps(out))
+"""
+    import json
+    import os
+
+    runs = []
+    for disable in ("0", "1"):
+        env = {**os.environ, "GBOBJECTIVES_DISABLE_NUMBA": disable}
+        res = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+        )
+        assert res.returncode == 0, res.stderr
+        runs.append(json.loads(res.stdout))
+    assert runs[0][0] is True and runs[1][0] is False
+    for a, b in zip(runs[0][1:], runs[1][1:]):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
