@@ -1,0 +1,362 @@
+"""Benchmarks of gbobjectives: kernel throughput against the memory-bandwidth floor, and
+end-to-end training time of custom objectives against the frameworks' built-ins.
+
+    python benchmarks/run.py            # full size (1e6 rows x 20, 50 rounds): a few minutes
+    python benchmarks/run.py --quick    # a smoke test (CI runs it): seconds
+
+Every figure is a median of interleaved repeats (A B A B ...), reported as a ratio to its
+baseline measured in the same run. Results go to stdout and to benchmarks/RESULTS.md (full
+mode) or --out. The peer comparison needs imbalance-xgboost, installed only for this
+(``pip install --no-deps imbalance-xgboost``); without it that row says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+
+
+def _median_times(funcs: dict, repeats: int) -> dict:
+    """Interleaved timing: each repeat runs every function once, in turn."""
+    times = {k: [] for k in funcs}
+    for _ in range(repeats):
+        for name, f in funcs.items():
+            t0 = time.perf_counter()
+            f()
+            times[name].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+# ---------------------------------------------------------------------------- kernels
+def kernel_benchmark(n: int, repeats: int):
+    import gbobjectives as gb
+    from gbobjectives import _kernels
+    from gbobjectives.adapters._common import _State, grad_hess_cached
+
+    rng = np.random.default_rng(0)
+    y_reg = rng.normal(size=n).astype(np.float32)
+    raw_reg = (y_reg + 3 * rng.standard_t(2, size=n)).astype(np.float32)  # float32, as XGBoost passes
+    y_bin = (rng.random(n) < 0.1).astype(np.float32)
+    raw_bin = (3 * rng.normal(size=n)).astype(np.float32)
+    k = 10
+    n_soft = n // k  # the same number of elements, n_soft * K
+    y_soft = rng.integers(0, k, size=n_soft).astype(np.float32)
+    raw_soft = (2 * rng.normal(size=(n_soft, k))).astype(np.float32)
+
+    cases = [
+        ("Huber", gb.Huber(), y_reg, raw_reg, 1.5),
+        ("pseudo-Huber", gb.PseudoHuber(hessian="exact"), y_reg, raw_reg, 1.5),
+        ("quantile", gb.Quantile(0.9), y_reg, raw_reg, 1.5),
+        ("log-cosh", gb.LogCosh(), y_reg, raw_reg, 4.0),
+        ("binary focal", gb.BinaryFocal(gamma=2.0), y_bin, raw_bin, 10.0),
+        ("softmax focal K=10", gb.SoftmaxFocal(k, gamma=2.0), y_soft, raw_soft, 8.0),
+    ]
+    g = np.empty(n, dtype=np.float32)
+    h = np.empty(n, dtype=np.float32)
+    floor_spec = ("floor", 0, 0, 0)
+
+    def floor():
+        _kernels.run(floor_spec, raw_reg, y_reg, None, g, h)
+
+    rows = []
+    peer = _peer_focal()
+    for name, loss, y, raw, target in cases:
+        st = _State(loss, y, None)
+        grad_hess_cached(loss, st, raw, "bench")  # compile (and warm) before timing
+        floor()
+        funcs = {
+            "floor": floor,
+            "ours": lambda loss=loss, st=st, raw=raw: grad_hess_cached(loss, st, raw, "bench"),
+            "numpy": lambda loss=loss, y=y, raw=raw: loss.gradient_hessian(y, raw),
+        }
+        if name == "binary focal" and peer is not None:
+            funcs["peer"] = lambda raw=raw, y=y: peer(raw, y)
+        t = _median_times(funcs, repeats)
+        per = {key: v / n * 1e9 for key, v in t.items()}  # ns per element
+        row = {
+            "kernel": name,
+            "floor_ns": per["floor"],
+            "ours_ns": per["ours"],
+            "ours/floor": per["ours"] / per["floor"],
+            "target": f"<= {target:g}x",
+            "met": per["ours"] / per["floor"] <= target,
+            "numpy_ns": per["numpy"],
+            "numpy/ours": per["numpy"] / per["ours"],
+        }
+        if "peer" in per:
+            row["peer_ns"] = per["peer"]
+            row["peer/ours"] = per["peer"] / per["ours"]
+        rows.append(row)
+    return rows, peer is not None
+
+
+def _peer_focal():
+    """imbalance-xgboost's focal loss (gamma=2), called as XGBoost calls it, or None."""
+    try:
+        from imxgboost.focal_loss import Focal_Binary_Loss
+    except ImportError:
+        return None
+    focal = Focal_Binary_Loss(gamma_indct=2.0)
+
+    class _DTrain:  # get_label without XGBoost's own copy, so only the peer's math is timed
+        def __init__(self, y):
+            self.y = y
+
+        def get_label(self):
+            return self.y
+
+    return lambda raw, y: focal.focal_binary_object(raw, _DTrain(y))
+
+
+# ------------------------------------------------------------------------- end to end
+def end_to_end_benchmark(n: int, n_features: int, rounds: int, repeats: int):
+    import lightgbm as lgb
+    import xgboost as xgb
+
+    import gbobjectives as gb
+    from gbobjectives.adapters import lightgbm as gbl
+    from gbobjectives.adapters import xgboost as gbx
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(n, n_features)).astype(np.float32)
+    y = (X[:, 0] * 3 + X[:, 1] ** 2 + rng.standard_t(2, size=n)).astype(np.float32)
+    yb = (X[:, 0] + rng.normal(size=n) > 1.0).astype(np.float32)
+    d_reg = xgb.DMatrix(X, label=y)
+    d_bin = xgb.DMatrix(X, label=yb)
+    common = {"max_depth": 6, "tree_method": "hist", "nthread": os.cpu_count()}
+    rows = []
+
+    def pair(name, custom, builtin, target, check):
+        results = {}
+
+        def run_custom():
+            results["custom"] = custom()
+
+        def run_builtin():
+            results["builtin"] = builtin()
+
+        run_custom(), run_builtin()  # warm-up (numba compile, caches)
+        t = _median_times({"custom": run_custom, "builtin": run_builtin}, repeats)
+        diff = check(results["custom"], results["builtin"])
+        rows.append(
+            {
+                "comparison": name,
+                "custom_s": t["custom"],
+                "builtin_s": t["builtin"],
+                "ratio": t["custom"] / t["builtin"],
+                "target": f"<= {target:g}",
+                "met": t["custom"] / t["builtin"] <= target,
+                "max |prediction diff|": diff,
+            }
+        )
+
+    def xgb_check(dmat):
+        return lambda a, b: float(
+            np.max(np.abs(a.predict(dmat, output_margin=True) - b.predict(dmat, output_margin=True)))
+        )
+
+    ph = gb.PseudoHuber(1.0, hessian="exact")
+    p_ph = {**common, **gbx.params(ph, y)}
+    pair(
+        "XGBoost pseudo-Huber vs reg:pseudohubererror",
+        lambda: xgb.train(p_ph, d_reg, rounds, obj=ph),
+        lambda: xgb.train({**p_ph, "objective": "reg:pseudohubererror", "huber_slope": 1.0}, d_reg, rounds),
+        1.08,
+        xgb_check(d_reg),
+    )
+    for gamma, target in ((0.0, 1.12), (2.0, 1.25)):
+        focal = gb.BinaryFocal(gamma, min_hessian=1e-16)
+        p_f = {**common, **gbx.params(focal, yb)}
+        p_b = {**common, **gbx.params(gb.Logistic(), yb)}
+        pair(
+            f"XGBoost focal(gamma={gamma:g}) vs binary:logistic",
+            lambda p_f=p_f, focal=focal: xgb.train(p_f, d_bin, rounds, obj=focal),
+            lambda p_b=p_b: xgb.train(p_b, d_bin, rounds),
+            target,
+            xgb_check(d_bin) if gamma == 0 else (lambda a, b: float("nan")),
+        )
+
+    # LightGBM: the custom path's own floor (replaying stored gradients, no Python math),
+    # the Huber objective, and the built-in huber.
+    hub = gb.Huber(1.0, hessian="constant")
+    mean = float(np.mean(y))
+    lgb_params = {"verbose": -1, "num_threads": os.cpu_count(), "force_col_wise": True}
+    ds = lgb.Dataset(X, y, init_score=gbl.init_score_rows(mean, n), free_raw_data=False).construct()
+    ds_builtin = lgb.Dataset(X, y, free_raw_data=False).construct()
+    stored = {}
+
+    def record(preds, data):
+        g, h = hub(preds, data)
+        stored.setdefault("g", g.copy()), stored.setdefault("h", h.copy())
+        return stored["g"], stored["h"]
+
+    lgb.train({**lgb_params, "objective": record}, ds, 1)
+
+    def replay(preds, data):
+        return stored["g"], stored["h"]
+
+    t = _median_times(
+        {
+            "builtin": lambda: lgb.train(
+                {**lgb_params, "objective": "huber", "alpha": 1.0}, ds_builtin, rounds
+            ),
+            "replay": lambda: lgb.train({**lgb_params, "objective": replay}, ds, rounds),
+            "custom": lambda: lgb.train({**lgb_params, "objective": hub}, ds, rounds),
+        },
+        repeats,
+    )
+    b_custom = lgb.train({**lgb_params, "objective": hub}, ds, rounds)
+    gbl.bake_init_score(b_custom, mean)
+    b_builtin = lgb.train({**lgb_params, "objective": "huber", "alpha": 1.0}, ds_builtin, rounds)
+    diff = float(np.max(np.abs(b_custom.predict(X[:10000]) - b_builtin.predict(X[:10000]))))
+    rows.append(
+        {
+            "comparison": "LightGBM replayed gradients (floor of the custom path) vs built-in huber",
+            "custom_s": t["replay"],
+            "builtin_s": t["builtin"],
+            "ratio": t["replay"] / t["builtin"],
+            "target": "(floor)",
+            "met": True,
+            "max |prediction diff|": float("nan"),
+        }
+    )
+    rows.append(
+        {
+            "comparison": "LightGBM Huber vs built-in huber",
+            "custom_s": t["custom"],
+            "builtin_s": t["builtin"],
+            "ratio": t["custom"] / t["builtin"],
+            "target": "<= 1.25",
+            "met": t["custom"] / t["builtin"] <= 1.25,
+            "max |prediction diff|": diff,
+        }
+    )
+    rows.append(
+        {
+            "comparison": "LightGBM Huber vs replayed gradients (the objective's own share)",
+            "custom_s": t["custom"],
+            "builtin_s": t["replay"],
+            "ratio": t["custom"] / t["replay"],
+            "target": "<= 1.05",
+            "met": t["custom"] / t["replay"] <= 1.05,
+            "max |prediction diff|": float("nan"),
+        }
+    )
+    return rows
+
+
+def compile_cost():
+    """First-call cost of the kernels in a fresh process: cold (cache cleared) and warm."""
+    import shutil
+    import subprocess
+
+    code = (
+        "import time, numpy as np; t=time.perf_counter(); import gbobjectives as gb; "
+        "from gbobjectives.adapters._common import _State, grad_hess_cached; t1=time.perf_counter(); "
+        "y=np.zeros(100, np.float32); r=np.ones(100, np.float32)\n"
+        "for L in (gb.Huber(), gb.PseudoHuber(), gb.LogCosh(), gb.Quantile(0.5), gb.BinaryFocal()):\n"
+        "    grad_hess_cached(L, _State(L, y, None), r, 'x')\n"
+        "L = gb.SoftmaxFocal(3); grad_hess_cached(L, _State(L, y[:30].astype(int) % 3, None), np.ones((30, 3), np.float32), 'x')\n"
+        "print(t1 - t, time.perf_counter() - t1)"
+    )
+    import gbobjectives
+
+    cache = Path(gbobjectives.__file__).parent / "__pycache__"
+    for f in cache.glob("_kernels*.nbi"):
+        f.unlink()
+    for f in cache.glob("_kernels*.nbc"):
+        f.unlink()
+    out = {}
+    for label in ("cold (no cache)", "warm (cached)"):
+        res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        imp, first = map(float, res.stdout.split())
+        out[label] = (imp, first)
+    del shutil
+    return out
+
+
+# ------------------------------------------------------------------------------ report
+def _fmt(v):
+    if isinstance(v, bool):
+        return "yes" if v else "NO"
+    if isinstance(v, float):
+        return "n/a" if np.isnan(v) else f"{v:.3g}"
+    return str(v)
+
+
+def table(rows, cols=None):
+    cols = cols or list(dict.fromkeys(k for r in rows for k in r))
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    lines += ["| " + " | ".join(_fmt(r.get(c, "")) for c in cols) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke test")
+    parser.add_argument(
+        "--out",
+        help="where to write the Markdown report (default: benchmarks/RESULTS.md "
+        "in full mode, none in quick mode)",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        n_kernel, n_rows, n_features, rounds, repeats = 20_000, 5_000, 10, 5, 3
+    else:
+        n_kernel, n_rows, n_features, rounds, repeats = 1_000_000, 1_000_000, 20, 50, 5
+    import lightgbm
+    import numba
+    import xgboost
+
+    command = "python benchmarks/run.py" + (" --quick" if args.quick else "")
+    header = [
+        "# gbobjectives benchmarks",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or 'cpu'}; "
+        f"Python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
+        f"xgboost {xgboost.__version__}, lightgbm {lightgbm.__version__}  ",
+        f"Sizes: kernels {n_kernel:,} elements; end to end {n_rows:,} rows x {n_features} features, "
+        f"{rounds} rounds; medians of {repeats} interleaved repeats.",
+        "",
+    ]
+    print("\n".join(header))
+    k_rows, has_peer = kernel_benchmark(n_kernel, repeats)
+    k_text = table(k_rows)
+    print("## Kernels (ns per element; floor = a fused read-2-write-2 pass)\n" + k_text + "\n")
+    e_rows = end_to_end_benchmark(n_rows, n_features, rounds, repeats)
+    e_text = table(e_rows)
+    print("## End to end (seconds per training run)\n" + e_text + "\n")
+    c = compile_cost()
+    c_text = "\n".join(
+        f"- {k}: import {v[0]:.2f} s, first call of all six kernels {v[1]:.2f} s" for k, v in c.items()
+    )
+    print("## Compile cost (fresh process)\n" + c_text)
+    report = "\n".join(header) + (
+        "\n## Kernels (ns per element; floor = a fused read-2-write-2 pass over float32)\n\n"
+        + k_text
+        + ("" if has_peer else "\n\n(imbalance-xgboost not installed: no peer row)")
+        + "\n\n## End to end (seconds per training run)\n\n"
+        + e_text
+        + "\n\n## Compile cost of the kernels (a fresh process)\n\n"
+        + c_text
+        + "\n"
+    )
+    out = args.out or (None if args.quick else str(HERE / "RESULTS.md"))
+    if out:
+        Path(out).write_text(report)
+        print(f"\nwrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
