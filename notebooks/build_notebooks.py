@@ -234,8 +234,8 @@ display(Image(str(out / "training_curves.png")))
   robustly weighted means; it learns **even from start 0** (MAE 23.8 / 23.5) and is the best
   from `init_score` (23.3 / 23.1).
 - *Pseudo-Huber, exact hessian*: the Newton step overshoots by 1 + r^2 (26x at r = 5); under
-  LightGBM's lambda_l2 = 0 its leaves **explode** (max prediction in the thousands, MAE 258);
-  its irls hessian 1/s repairs it (23.4 / 23.1).
+  LightGBM's lambda_l2 = 0 its leaves **explode** (predictions up to 729 for a target that
+  never exceeds 318, MAE 38.5); its irls hessian 1/s repairs it (23.4 / 23.1).
 """),
     ],
     "05_grid_search.ipynb": [
