@@ -82,6 +82,10 @@ class _GBBase(BaseEstimator):
         Threads for the backend; None: its default.
     backend_params : dict or None
         Any other parameter of the backend, passed as is (XGBoost or LightGBM names).
+    leaf_renewal : {"auto", True, False}, default "auto"
+        (GBRegressor, Quantile losses, LightGBM.) Set each new leaf to the residual quantile of
+        its rows, as LightGBM's built-in ``quantile`` does; "auto" renews on LightGBM for
+        Quantile losses. Not available with XGBoost.
     """
 
     def __init__(
@@ -103,6 +107,7 @@ class _GBBase(BaseEstimator):
         random_state=None,
         n_jobs=None,
         backend_params=None,
+        leaf_renewal="auto",
     ):
         self.loss = loss
         self.backend = backend
@@ -120,6 +125,7 @@ class _GBBase(BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.backend_params = backend_params
+        self.leaf_renewal = leaf_renewal
 
     # ------------------------------------------------------------------ checks
     def _check_params(self):
@@ -140,6 +146,10 @@ class _GBBase(BaseEstimator):
                 _check_number(name, getattr(self, name), low=0.0, high=1.0, low_open=True)
         if self.eval_metric is not None and not callable(self.eval_metric):
             raise ValueError(f"eval_metric={self.eval_metric!r} is not valid: expected a callable or None")
+        if self.leaf_renewal not in ("auto", True, False):
+            raise ValueError(
+                f"leaf_renewal={self.leaf_renewal!r} is not valid: expected 'auto', True or False"
+            )
         if self.backend_params is not None and not isinstance(self.backend_params, dict):
             raise ValueError(f"backend_params={self.backend_params!r} is not valid: expected a dict or None")
 
@@ -191,6 +201,15 @@ class _GBBase(BaseEstimator):
     def _train(self, loss, X, y, sample_weight, eval_sets):
         adapters = importlib.import_module(f"gbobjectives.adapters.{self.backend}")
         self.evals_result_ = {}
+        extra = {}
+        quantile = loss.task == "regression" and hasattr(loss, "alphas")
+        if self.leaf_renewal is True and not (quantile and self.backend == "lightgbm"):
+            raise ValueError(
+                f"leaf_renewal=True is not valid with backend={self.backend!r} and loss={loss!r}: "
+                "leaf renewal is implemented for Quantile losses on the LightGBM backend"
+            )
+        if self.backend == "lightgbm" and quantile and self.leaf_renewal in ("auto", True):
+            extra["renew_leaves"] = True
         model = adapters.train(
             loss,
             X,
@@ -202,6 +221,7 @@ class _GBBase(BaseEstimator):
             early_stopping_rounds=self.early_stopping_rounds,
             metric=self._metric_factory() if eval_sets else None,
             evals_result=self.evals_result_,
+            **extra,
         )
         self.model_ = model
         self.booster_ = model.booster

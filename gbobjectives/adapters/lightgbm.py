@@ -127,12 +127,17 @@ def train(
     early_stopping_rounds=None,
     metric=None,
     evals_result=None,
+    renew_leaves=False,
 ) -> Model:
     """``lightgbm.train`` with the loss as objective, its start baked in, early stopping on ``metric``.
 
     ``eval_sets``: (X, y, sample_weight) triples; ``metric``: None, or a function of the loss
     that returns a ``feval`` for it (the metric of a loss, or of its predictions).
+    ``renew_leaves``: for ``Quantile`` losses, renew every leaf with the residual quantile of
+    its rows, as LightGBM's built-in ``quantile`` does (see ``_train_renewing``).
     """
+    if renew_leaves and not (loss.task == "regression" and hasattr(loss, "alphas")):
+        raise ValueError(f"renew_leaves=True is not valid for {loss!r}: leaf renewal exists for Quantile")
     if loss.task == "regression" and loss.n_outputs > 1:
         from ..losses import Quantile
 
@@ -148,6 +153,7 @@ def train(
                 early_stopping_rounds=early_stopping_rounds,
                 metric=metric,
                 evals_result=None,
+                renew_leaves=renew_leaves,
             )
             for a in loss.alphas
         ]
@@ -172,15 +178,31 @@ def train(
             lightgbm.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)
         )
     try:
-        booster = lightgbm.train(
-            p,
-            train_set,
-            num_boost_round,
-            valid_sets=valid,
-            valid_names=[f"valid_{i}" for i in range(len(valid))],
-            feval=metric,
-            callbacks=callbacks,
-        )
+        if renew_leaves:
+            booster = _train_renewing(
+                loss,
+                p,
+                train_set,
+                X,
+                y,
+                sample_weight,
+                init,
+                num_boost_round,
+                eval_sets,
+                early_stopping_rounds,
+                metric,
+                evals_result,
+            )
+        else:
+            booster = lightgbm.train(
+                p,
+                train_set,
+                num_boost_round,
+                valid_sets=valid,
+                valid_names=[f"valid_{i}" for i in range(len(valid))],
+                feval=metric,
+                callbacks=callbacks,
+            )
     except lightgbm.basic.LightGBMError as err:
         # LightGBM 4.x aborts a custom objective when no feature survives its pre-filter (too few
         # rows for min_data_in_leaf); its built-in objectives then train a constant model. So do we:
@@ -190,3 +212,78 @@ def train(
         return Model([None], loss, [init])
     bake_init_score(booster, init)
     return Model([booster], loss)
+
+
+def _train_renewing(
+    loss,
+    params,
+    train_set,
+    X,
+    y,
+    w,
+    init,
+    num_boost_round,
+    eval_sets,
+    early_stopping_rounds,
+    metric,
+    evals_result,
+):
+    """Boosting with leaf renewal for a Quantile loss.
+
+    After each tree, every leaf is set to learning_rate times the weighted alpha-quantile of
+    the residuals y - F of its rows (F: the model before the tree), the line search that the
+    pinball loss's constant hessian cannot do (LightGBM's built-in ``quantile`` does the same
+    inside C++). ``Booster.set_leaf_output`` changes the model but not LightGBM's cached
+    training scores, so this loop keeps the model's true scores itself and computes the
+    gradients at them (the objective ignores LightGBM's stale ``preds``), and likewise the
+    validation scores for the metric and early stopping.
+    """
+    from .._numerics import weighted_quantile
+    from ._common import _State, grad_hess_cached
+
+    alpha = float(loss.alphas[0])
+    lr = float(params.get("learning_rate", 0.1))
+    true_score = np.full(len(y), float(init))
+    state = _State(loss, y, w)
+
+    def objective(preds, dataset):
+        return grad_hess_cached(loss, state, true_score, "lightgbm")
+
+    p = {**params, "objective": "none"}
+    booster = lightgbm.Booster(params=p, train_set=train_set)
+    valid_scores = [np.full(len(ye), float(init)) for _, ye, _ in eval_sets]
+    history = [[] for _ in eval_sets]
+    best, best_value, since_best = -1, None, 0
+    ww = np.ones(len(y)) if w is None else w
+    for t in range(num_boost_round):
+        finished = booster.update(fobj=objective)
+        leaves = (
+            booster.predict(X, pred_leaf=True, start_iteration=t, num_iteration=1).reshape(-1).astype(int)
+        )
+        residual = y - true_score
+        for leaf in np.unique(leaves):
+            rows = leaves == leaf
+            value = lr * weighted_quantile(residual[rows], alpha, ww[rows])
+            booster.set_leaf_output(t, int(leaf), value)
+        true_score += booster.predict(X, raw_score=True, start_iteration=t, num_iteration=1)
+        for i, (Xe, ye, we) in enumerate(eval_sets):
+            valid_scores[i] += booster.predict(Xe, raw_score=True, start_iteration=t, num_iteration=1)
+            if metric is not None:
+                history[i].append(metric.value(ye, valid_scores[i], we))
+        if metric is not None and eval_sets:
+            value = history[-1][-1]
+            better = best_value is None or (value > best_value if metric.maximize else value < best_value)
+            if better:
+                best, best_value, since_best = t, value, 0
+            else:
+                since_best += 1
+            if early_stopping_rounds and since_best >= early_stopping_rounds:
+                break
+        if finished:
+            break
+    if evals_result is not None and metric is not None:
+        for i, h in enumerate(history):
+            evals_result[f"valid_{i}"] = {metric.name: h}
+    if early_stopping_rounds and best >= 0:
+        booster.best_iteration = best + 1
+    return booster
