@@ -254,6 +254,48 @@ def end_to_end_benchmark(n: int, n_features: int, rounds: int, repeats: int):
     return rows
 
 
+def renewal_benchmark(rounds: int, repeats: int):
+    """Leaf renewal for Quantile on LightGBM, on the bundled wage data (70/30 split)."""
+    import lightgbm as lgb
+
+    import gbobjectives as gb
+    from gbobjectives import datasets
+    from gbobjectives.adapters import lightgbm as gbl
+
+    X, y, _ = datasets.load("wage")
+    order = np.random.default_rng(0).permutation(len(y))
+    cut = int(0.7 * len(y))
+    X, Xt, y, yt = X[order[:cut]], X[order[cut:]], y[order[:cut]], y[order[cut:]]
+    params = {"learning_rate": 0.1, "num_threads": os.cpu_count()}
+    rows = []
+    for alpha in (0.1, 0.5, 0.9):
+        loss = gb.Quantile(alpha)
+        out = {}
+        fits = {
+            "plain": lambda loss=loss: gbl.train(loss, X, y, None, params=params, num_boost_round=rounds).raw(
+                Xt
+            ),
+            "renewed": lambda loss=loss: gbl.train(
+                loss, X, y, None, params=params, num_boost_round=rounds, renew_leaves=True
+            ).raw(Xt),
+            "builtin": lambda alpha=alpha: lgb.train(
+                {**params, "objective": "quantile", "alpha": alpha, "verbose": -1}, lgb.Dataset(X, y), rounds
+            ).predict(Xt),
+        }
+        funcs = {k: (lambda k=k, f=f, out=out: out.__setitem__(k, f())) for k, f in fits.items()}
+        t = _median_times(funcs, repeats)
+        row = {"alpha": alpha}
+        for k in fits:
+            p = out[k]
+            row[f"pinball {k}"] = float(np.mean(np.maximum(alpha * (yt - p), (alpha - 1) * (yt - p))))
+        for k in fits:
+            row[f"coverage {k}"] = float(np.mean(yt <= out[k]))
+        row["time renewed/builtin"] = t["renewed"] / t["builtin"]
+        row["time renewed/plain"] = t["renewed"] / t["plain"]
+        rows.append(row)
+    return rows
+
+
 def compile_cost():
     """First-call cost of the kernels in a fresh process: cold (cache cleared) and warm."""
     import shutil
@@ -337,6 +379,9 @@ def main(argv=None):
     e_rows = end_to_end_benchmark(n_rows, n_features, rounds, repeats)
     e_text = table(e_rows)
     print("## End to end (seconds per training run)\n" + e_text + "\n")
+    r_rows = renewal_benchmark(20 if args.quick else 200, repeats)
+    r_text = table(r_rows)
+    print("## Leaf renewal, Quantile on LightGBM (bundled wage data, held-out 30%)\n" + r_text + "\n")
     c = compile_cost()
     c_text = "\n".join(
         f"- {k}: import {v[0]:.2f} s, first call of all six kernels {v[1]:.2f} s" for k, v in c.items()
