@@ -53,7 +53,20 @@ def base_score(loss, y_true, sample_weight=None):
     A float for single-output losses (a probability for binary ones), a list of K margins for
     multi-class (``multi:softprob`` takes its vector base_score as margins) and multi-quantile.
     """
-    init = loss.init_score(y_true, sample_weight)
+    return _base_score_of(loss, loss.init_score(y_true, sample_weight))
+
+
+def _objective_params(loss) -> dict:
+    out = {"objective": _OBJECTIVE_PARAM[loss.task]}
+    if loss.task == "multiclass":
+        out["num_class"] = loss.n_outputs
+    elif loss.n_outputs > 1:
+        out["num_target"] = loss.n_outputs
+    return out
+
+
+def _base_score_of(loss, init):
+    """An init score in the space of the objective param (see ``base_score``)."""
     if loss.task == "binary":
         return float(loss.predict(np.array([init]))[0])
     if np.ndim(init) == 1:
@@ -62,12 +75,7 @@ def base_score(loss, y_true, sample_weight=None):
 
 
 def _loss_params(loss, y_true, sample_weight=None) -> dict:
-    out = {"objective": _OBJECTIVE_PARAM[loss.task], "base_score": base_score(loss, y_true, sample_weight)}
-    if loss.task == "multiclass":
-        out["num_class"] = loss.n_outputs
-    elif loss.n_outputs > 1:
-        out["num_target"] = loss.n_outputs
-    return out
+    return {**_objective_params(loss), "base_score": base_score(loss, y_true, sample_weight)}
 
 
 def params(loss, y_true, sample_weight=None, **extra) -> dict:
