@@ -7,6 +7,8 @@ import weakref
 
 import numpy as np
 
+from .._validation import check_sample_weight
+
 # What to set in each framework so that raw margins get the loss's shape.
 _ADVICE = {
     "xgboost": {
@@ -58,13 +60,11 @@ class _State:
     (both frameworks copy them before the next call, so reusing them is safe)."""
 
     def __init__(self, loss, y_true, sample_weight):
-        y = loss.validate_y(y_true)
-        from .._validation import check_sample_weight
+        from .. import _kernels  # numba is imported on first use, not with the package
 
+        y = loss.validate_y(y_true)
         w = check_sample_weight(sample_weight, y.shape[0])
         spec, w_eff = loss._kernel_plan(y, w)
-        from .. import _kernels
-
         self.kernel = spec if (spec is not None and _kernels.AVAILABLE) else None
         self.y, self.w, self.w_loss = y, w_eff, w
         self.g = self.h = None
@@ -114,9 +114,8 @@ def grad_hess(loss, y_true, raw, sample_weight, framework: str):
     2-D (n, K) is returned for multi-output losses because XGBoost reads a flat array
     row-major and LightGBM column-major: a 2-D array is read correctly by both.
     """
-    st = _State(loss, y_true, sample_weight)
-    g, h = grad_hess_cached(loss, st, raw, framework)
-    return g.copy(), h.copy()
+    # a fresh state, hence fresh buffers: nothing else holds them, no copy needed
+    return grad_hess_cached(loss, _State(loss, y_true, sample_weight), raw, framework)
 
 
 def weights_or_none(w) -> np.ndarray | None:
