@@ -59,8 +59,8 @@ def init_score(loss, y, sample_weight=None, *, tol=1e-10, max_iter=200):
     total = float(
         _blocks_sum(lambda yb, wb: np.array([len(yb) if wb is None else np.sum(wb)]), y, sample_weight)[0]
     )
-    outputs = loss.n_outputs
-    alphas = loss.alphas if hasattr(loss, "alphas") and outputs > 1 else [None]
+    multi = loss.n_outputs > 1  # multi-quantile: one root per alpha
+    alphas = loss.alphas if multi else [None]
     results = []
     for alpha in alphas:
         single = loss if alpha is None else type(loss)(float(alpha))
@@ -88,7 +88,7 @@ def init_score(loss, y, sample_weight=None, *, tol=1e-10, max_iter=200):
             if b - a <= tol * (1.0 + abs(mid)):
                 break
         results.append(0.5 * (a + b))
-    return np.array(results) if alpha is not None else float(results[0])
+    return np.array(results) if multi else float(results[0])
 
 
 def _blocks_min_max(y):
