@@ -5,7 +5,8 @@ Layout (what may import what):
 - ``gbobjectives.losses``   the losses; numpy only.
 - ``gbobjectives.links``    identity, logit, softmax; numpy only.
 - ``gbobjectives.metrics``  MAPE, SMAPE; numpy only.
-- ``gbobjectives.adapters`` the only modules that import xgboost / lightgbm, lazily.
+- ``gbobjectives.adapters`` the only modules that import xgboost / lightgbm / dask, lazily.
+- ``gbobjectives._kernels`` the compiled kernels (numba), loaded on the first training call.
 - ``gbobjectives.estimators`` GBRegressor / GBClassifier (scikit-learn), on the adapters.
 
 Importing ``gbobjectives`` imports neither framework.

@@ -36,9 +36,10 @@ if os.environ.get("GBOBJECTIVES_DISABLE_NUMBA", "") not in ("1", "true", "yes"):
     except ImportError:  # pragma: no cover - exercised where numba is not installed
         pass
 
-# hessian modes of the robust losses
-EXACT, IRLS, CONSTANT = 0, 1, 2
-MODES = {"exact": EXACT, "irls": IRLS, "constant": CONSTANT}
+# hessian modes of the robust losses: the codes the losses put in their kernel specs
+from .losses._regression import _MODE  # noqa: E402 (numpy-only module)
+
+EXACT, IRLS, CONSTANT = _MODE["exact"], _MODE["irls"], _MODE["constant"]
 U_MAX = 1e6  # beyond |u| = 1e6 every focal term is constant (see losses/_classification.py)
 F32 = np.float32
 

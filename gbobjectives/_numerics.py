@@ -87,11 +87,6 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
-def log_softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    """z - logsumexp(z)."""
-    return z - np.expand_dims(logsumexp(z, axis=axis), axis)
-
-
 def weighted_quantile(values: np.ndarray, q: float, sample_weight: np.ndarray | None = None) -> float:
     """A minimiser of sum_i w_i * pinball_q(values_i - c) over the constant c.
 

@@ -299,18 +299,13 @@ def compare(
         classes = np.arange(len(names))
     rows, learning = [], {}
 
-    def evaluate(make, label, backend, alpha):
+    def evaluate(make, label, backend, alpha, ours=True):
         scores, seconds = [], []
         for k, (tr, te) in enumerate(folds):
             est = make()
             t0 = time.perf_counter()
             fit_kw = {}
-            if (
-                curves
-                and k == 0
-                and hasattr(est, "early_stopping_rounds")
-                and est.__module__.startswith("gbobjectives")
-            ):
+            if curves and k == 0 and ours:  # learning curves: gbobjectives' estimators only
                 fit_kw["eval_set"] = [(X[te], y[te])]
             est.fit(X[tr], y[tr], **fit_kw)
             seconds.append(time.perf_counter() - t0)
@@ -347,6 +342,7 @@ def compare(
             lab,
             backend,
             alpha,
+            ours=False,
         )
         rows[-1]["grid"] = ""
     return rows, learning

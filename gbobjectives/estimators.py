@@ -22,6 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ._validation import check_sample_weight
 from .losses import (
     BinaryFocal,
     ClassBalanced,
@@ -278,8 +279,7 @@ class GBRegressor(RegressorMixin, _GBBase):
             raise ValueError(
                 f"loss={loss!r} is a {loss.task} loss; GBRegressor needs a regression loss (use GBClassifier)"
             )
-        sw = _check_weights(sample_weight, len(y))
-        loss.validate_y(y)
+        sw = check_sample_weight(sample_weight, len(y))
         eval_sets = self._eval_sets(
             eval_set, eval_sample_weight, lambda v: column_or_1d(v).astype(np.float64)
         )
@@ -326,7 +326,7 @@ class GBClassifier(ClassifierMixin, _GBBase):
             raise ValueError(f"y has 1 class ({self.classes_[0]!r}); a classifier needs at least 2 classes")
         y_enc = self._encoder.transform(y).astype(np.float64)
         loss = _resolve_classification_loss(self.loss, len(self.classes_))
-        sw = _check_weights(sample_weight, len(y))
+        sw = check_sample_weight(sample_weight, len(y))
 
         def encode(v):
             v = column_or_1d(v)
@@ -370,17 +370,6 @@ def _check_number(name, value, *, integer=False, low=None, high=None, low_open=F
         rng = f"{'>' if low_open else '>='} {low}" if low is not None else ""
         rng += f" and <= {high}" if high is not None else ""
         raise ValueError(f"{name}={value!r} is not valid: expected {what} {rng}".rstrip())
-
-
-def _check_weights(sample_weight, n):
-    if sample_weight is None:
-        return None
-    from ._validation import check_sample_weight
-
-    w = check_sample_weight(sample_weight, n)
-    if not np.any(w > 0):
-        raise ValueError("sample_weight is zero everywhere; at least one weight must be > 0")
-    return w
 
 
 def _resolve_classification_loss(loss, n_classes: int) -> Loss:

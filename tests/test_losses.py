@@ -227,6 +227,11 @@ def test_predict_is_inverse_link(loss):
         np.testing.assert_allclose(p, 1 / (1 + np.exp(-raw)), rtol=1e-12)
     else:
         np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=1e-12)
+    # link is the inverse of inverse (softmax margins up to a constant per row)
+    back = loss.link.link(p)
+    if loss.task == "multiclass":
+        back, raw = back - back.mean(axis=1, keepdims=True), raw - raw.mean(axis=1, keepdims=True)
+    np.testing.assert_allclose(back, raw, rtol=1e-9, atol=1e-9)
 
 
 # ------------------------------------------------------------------------- bad input

@@ -100,7 +100,7 @@ def grad_hess_cached(loss, st: _State, raw, framework: str):
     if st.kernel is not None:
         from .. import _kernels
 
-        _kernels.run(st.kernel, np.ascontiguousarray(raw), st.y, st.w, g, h)
+        _kernels.run(st.kernel, raw, st.y, st.w, g, h)  # any memory layout: no copy
     else:
         g64, h64 = loss._weighted_grad_hess(st.y, raw.astype(np.float64, copy=False), st.w_loss)
         np.copyto(g, g64, casting="same_kind")

@@ -219,11 +219,6 @@ def check_min_hessian(value) -> float:
     return check_scalar("min_hessian", value, low=0.0, high=1.0, low_inclusive=False)
 
 
-def check_labels_finite(y: np.ndarray) -> np.ndarray:
-    check_finite("y_true", y)
-    return y
-
-
 def minimise_1d(grad_sum, lo: float, hi: float, tol: float = 1e-12, max_iter: int = 200) -> float:
     """Root of a non-decreasing function on [lo, hi] by bisection (the minimiser of a 1-D convex sum).
 
