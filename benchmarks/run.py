@@ -58,7 +58,7 @@ def _median_times(funcs: dict, repeats: int) -> dict:
 def kernel_benchmark(n: int, repeats: int):
     import gbobjectives as gb
     from gbobjectives import _kernels
-    from gbobjectives.adapters._common import _State, grad_hess_cached
+    from gbobjectives.adapters._common import Prepared, compute
 
     rng = np.random.default_rng(0)
     y_reg = rng.normal(size=n).astype(np.float32)
@@ -88,12 +88,12 @@ def kernel_benchmark(n: int, repeats: int):
     rows = []
     peer = _peer_focal()
     for name, loss, y, raw, target in cases:
-        st = _State(loss, y, None)
-        grad_hess_cached(loss, st, raw, "bench")  # compile (and warm) before timing
+        st = Prepared(loss, y, None)
+        compute(loss, st, raw, "bench")  # compile (and warm) before timing
         floor()
         funcs = {
             "floor": floor,
-            "ours": lambda loss=loss, st=st, raw=raw: grad_hess_cached(loss, st, raw, "bench"),
+            "ours": lambda loss=loss, st=st, raw=raw: compute(loss, st, raw, "bench"),
             "numpy": lambda loss=loss, y=y, raw=raw: loss.gradient_hessian(y, raw),
         }
         if name == "binary focal" and peer is not None:
@@ -321,12 +321,12 @@ def compile_cost():
 
     code = (
         "import time, numpy as np; t=time.perf_counter(); import gbobjectives as gb; "
-        "from gbobjectives.adapters._common import _State, grad_hess_cached; t1=time.perf_counter(); "
+        "from gbobjectives.adapters._common import Prepared, compute; t1=time.perf_counter(); "
         "y=np.zeros(100, np.float32); r=np.ones(100, np.float32)\n"
         "for L in (gb.Huber(), gb.PseudoHuber(), gb.LogCosh(), gb.Quantile(0.5), gb.BinaryFocal()):\n"
-        "    grad_hess_cached(L, _State(L, y, None), r, 'x')\n"
+        "    compute(L, Prepared(L, y, None), r, 'x')\n"
         "L = gb.SoftmaxFocal(3); y3 = y[:30].astype(int) % 3\n"
-        "grad_hess_cached(L, _State(L, y3, None), np.ones((30, 3), np.float32), 'x')\n"
+        "compute(L, Prepared(L, y3, None), np.ones((30, 3), np.float32), 'x')\n"
         "print(t1 - t, time.perf_counter() - t1)"
     )
     import gbobjectives

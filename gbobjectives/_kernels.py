@@ -2,15 +2,19 @@
 
 The same formulas as the losses' numpy code (``losses/``), which stays the reference: the
 tests check every kernel against it. Each kernel reads raw margins and labels, applies the
-sample weight, and writes float32 grad/hess into caller-owned buffers (the frameworks copy
-them, so the buffers are reused every round).
+sample weight, and writes float32 grad/hess into buffers the caller allocates (fresh for
+every call: see ``adapters._common.compute``).
 
 - Loops are serial: inside XGBoost a parallel numba loop fights XGBoost's own OpenMP threads
-  (framework-facts: 10-20% slower on 2 cores).
+  (measured on 2 cores: 10-20% slower training; OMP_WAIT_POLICY=PASSIVE brought it to
+  4-8%).
 - ``error_model="numpy"`` keeps numba from adding a division-by-zero branch that stops
   vectorisation.
-- Arithmetic-only kernels (Huber, pseudo-Huber, quantile) compute in float32, as XGBoost's
-  own objectives do: they vectorise 8-wide and run at the memory-bandwidth floor. Kernels
+- Residuals are formed in float64 and then rounded once: LightGBM passes float64 scores,
+  and at y = 1e7 a float32 score cannot hold a residual of 0.3 (float32 spacing there is 1).
+  For XGBoost's float32 inputs this is the correctly rounded float32 difference, as before.
+- Arithmetic-only kernels (Huber, pseudo-Huber, quantile) then compute in float32, as
+  XGBoost's own objectives do: they vectorise 8-wide and run at the memory-bandwidth floor. Kernels
   with exp/log (log-cosh, focal, softmax) compute in float64: libm's scalar calls cost the
   same in either precision, and they bound the speed.
 - Compilation is lazy (first call) and cached on disk (``cache=True``); importing
@@ -56,7 +60,7 @@ def _pseudo_huber(raw, y, w, has_w, delta, mode, min_h, g, h):
     # squares use |z| capped at 1e18 and g is then delta * sign(z), its value to float32 precision.
     d, d2, one, mh = F32(delta), F32(delta * delta), F32(1.0), F32(min_h)
     for i in range(raw.shape[0]):
-        z = F32(raw[i]) - F32(y[i])
+        z = F32(float(raw[i]) - float(y[i]))
         zc = min(abs(z), F32(1e18))
         z2 = zc * zc
         scale_sqrt = np.sqrt(one + z2 / d2)
@@ -75,7 +79,7 @@ def _pseudo_huber(raw, y, w, has_w, delta, mode, min_h, g, h):
 def _huber(raw, y, w, has_w, delta, mode, min_h, g, h):
     d, one, mh = F32(delta), F32(1.0), F32(min_h)
     for i in range(raw.shape[0]):
-        r = F32(raw[i]) - F32(y[i])
+        r = F32(float(raw[i]) - float(y[i]))
         a = abs(r)
         if mode == EXACT:
             hi = one if a <= d else F32(0.0)
@@ -91,7 +95,7 @@ def _huber(raw, y, w, has_w, delta, mode, min_h, g, h):
 def _quantile(raw, y, w, has_w, alpha, unused, unused2, g, h):
     hi_, lo_, one = F32(1.0 - alpha), F32(-alpha), F32(1.0)
     for i in range(raw.shape[0]):
-        r = F32(raw[i]) - F32(y[i])
+        r = F32(float(raw[i]) - float(y[i]))
         wi = F32(w[i]) if has_w else one
         g[i] = (hi_ if r >= 0 else lo_) * wi
         h[i] = wi
@@ -224,7 +228,7 @@ def _softmax_focal(raw, y, w, has_w, gamma, alpha, min_h, g, h):
 def _floor(raw, y, w, has_w, unused, unused2, unused3, g, h):
     """The memory-bandwidth floor: read two arrays, write two, one subtraction."""
     for i in range(raw.shape[0]):
-        g[i] = F32(raw[i]) - F32(y[i])
+        g[i] = F32(float(raw[i]) - float(y[i]))
         h[i] = F32(1.0)
 
 

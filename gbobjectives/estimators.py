@@ -261,10 +261,11 @@ class GBRegressor(RegressorMixin, _GBBase):
     """Gradient boosting regressor with a gbobjectives loss (default ``SquaredError``).
 
     With a multi-quantile loss (``Quantile([0.1, 0.5, 0.9])``), ``predict`` returns (n, K)
-    with the quantiles in the order of the alphas, sorted per row so they never cross (the
-    monotone rearrangement of Chernozhukov et al. 2010, which never increases the pinball
-    loss). XGBoost fits one multi-output model, LightGBM one model per alpha. ``score`` is
-    R^2 (of the first column for multi-quantile... see ``score``).
+    with the quantiles in the order of the alphas as given (sorted or not), rearranged per
+    row so they never cross (``Quantile.rearrange``: the monotone rearrangement of
+    Chernozhukov et al. 2010, which never increases the pinball loss). XGBoost fits one
+    multi-output model, LightGBM one model per alpha. ``score`` is R^2 (for multi-quantile,
+    of the column whose alpha is nearest 0.5).
     """
 
     def fit(self, X, y, sample_weight=None, *, eval_set=None, eval_sample_weight=None):
@@ -291,7 +292,7 @@ class GBRegressor(RegressorMixin, _GBBase):
         """Predicted targets: (n,), or (n, K) non-crossing quantiles for a multi-quantile loss."""
         raw = self._raw(X)
         pred = self.loss_.predict(raw)
-        return np.sort(pred, axis=1) if pred.ndim == 2 else pred
+        return self.loss_.rearrange(pred) if pred.ndim == 2 else pred
 
     def score(self, X, y, sample_weight=None):
         """R^2 of the prediction; for a multi-quantile loss, of the column nearest the median."""

@@ -102,17 +102,30 @@ def test_probabilities_labels_and_score(backend, k):
 
 
 @backends
-def test_multi_quantile_predictions_are_ordered_and_cover(backend):
+def test_multi_quantile_columns_follow_the_alphas_as_given(backend):
+    from sklearn.metrics import r2_score
+
     X, y = outlier_regression(n=2000)
     Xt, yt = outlier_regression(n=2000, seed=1)
-    alphas = [0.9, 0.1, 0.5]  # any order of alphas: columns follow the sorted alphas
+    alphas = [0.9, 0.1, 0.5]  # unsorted on purpose: column j is the alpha[j] quantile
     m = gb.GBRegressor(gb.Quantile(alphas), backend=backend, n_estimators=100, max_depth=3).fit(X, y)
     pred = m.predict(Xt)
     assert pred.shape == (len(yt), 3)
-    assert np.all(np.diff(pred, axis=1) >= 0)  # never crossing
+    order = np.argsort(alphas)
+    assert np.all(np.diff(pred[:, order], axis=1) >= 0)  # never crossing, in the order of alpha
     cov = np.mean(yt[:, None] <= pred, axis=0)
-    np.testing.assert_allclose(cov, sorted(alphas), atol=0.06)
-    assert np.isfinite(m.score(Xt, yt))
+    np.testing.assert_allclose(cov, alphas, atol=0.06)
+    # score is R^2 of the median column, wherever it stands
+    assert m.score(Xt, yt) == pytest.approx(r2_score(yt, pred[:, 2]))
+    # the same model with sorted alphas gives the same quantiles, permuted
+    s = gb.GBRegressor(gb.Quantile(sorted(alphas)), backend=backend, n_estimators=100, max_depth=3)
+    ps = s.fit(X, y).predict(Xt)
+    np.testing.assert_allclose(np.mean(yt[:, None] <= ps, axis=0)[np.argsort(order)], cov, atol=0.02)
+
+
+def test_repeated_quantile_levels_are_refused():
+    with pytest.raises(ValueError, match=r"alpha=\[0.5, 0.5\].*0.5.*distinct"):
+        gb.Quantile([0.5, 0.5])
 
 
 @backends

@@ -10,7 +10,7 @@ import pytest
 
 import gbobjectives as gb
 from gbobjectives import _kernels
-from gbobjectives.adapters._common import _State, grad_hess_cached
+from gbobjectives.adapters._common import Prepared, compute
 from tests._cases import LOSS_INSTANCES, loss_id, make_data
 
 pytestmark = pytest.mark.skipif(not _kernels.AVAILABLE, reason="numba is not available")
@@ -30,9 +30,9 @@ def test_every_single_output_loss_and_softmax_has_a_kernel():
 def test_kernel_matches_the_numpy_reference(loss, scale, weighted):
     y, raw = make_data(loss, n=301, scale=scale)
     w = np.random.default_rng(2).uniform(0.1, 3.0, size=len(y)) if weighted else None
-    st = _State(loss, y, w)
+    st = Prepared(loss, y, w)
     assert st.kernel is not None
-    g, h = grad_hess_cached(loss, st, raw.astype(np.float32), "sklearn")
+    g, h = compute(loss, st, raw.astype(np.float32), "sklearn")
     assert g.dtype == np.float32 and h.dtype == np.float32
     g_ref, h_ref = loss.gradient_hessian(y, raw.astype(np.float32), w)
     # float32 output (and float32 arithmetic in the Huber family): a few float32 ulps
@@ -46,13 +46,13 @@ def test_kernel_is_finite_and_positive_at_extreme_margins(loss):
     for m in (1e4, 1e18, 3e38):
         big = np.where(raw >= np.median(raw), m, -m).astype(np.float32)
         for r in (big, -big):
-            st = _State(loss, y, None)
+            st = Prepared(loss, y, None)
             with np.errstate(over="raise", invalid="raise", divide="raise"):
-                g, h = grad_hess_cached(loss, st, r, "sklearn")
+                g, h = compute(loss, st, r, "sklearn")
             assert np.all(np.isfinite(g)) and np.all(np.isfinite(h)) and np.all(h > 0)
 
 
-def test_buffers_are_reused_across_rounds():
+def test_each_call_returns_new_arrays_that_a_later_call_does_not_overwrite():
     import xgboost as xgb
 
     rng = np.random.default_rng(0)
@@ -60,9 +60,12 @@ def test_buffers_are_reused_across_rounds():
     d = xgb.DMatrix(X, label=y)
     loss = gb.Huber()
     raw = np.zeros(200, dtype=np.float32)
-    g1, _ = loss(raw, d)
-    g2, _ = loss(raw + 1, d)
-    assert g1 is g2  # the same buffer, refilled
+    g1, h1 = loss(raw, d)
+    kept = g1.copy(), h1.copy()
+    g2, h2 = loss(raw + 1, d)
+    assert g1 is not g2 and not np.shares_memory(g1, g2)
+    np.testing.assert_array_equal(g1, kept[0])
+    np.testing.assert_array_equal(h1, kept[1])
 
 
 def test_training_without_numba_gives_the_same_model(tmp_path):

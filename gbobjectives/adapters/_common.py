@@ -3,7 +3,7 @@ the loss's kernels. No framework is imported here."""
 
 from __future__ import annotations
 
-import weakref
+import sys
 
 import numpy as np
 
@@ -54,55 +54,81 @@ def as_margin(loss, raw, framework: str) -> np.ndarray:
     )
 
 
-class _State:
-    """What one (loss, training set) pair keeps across rounds: the labels and weights checked
-    once, the kernel to run, and the two float32 buffers handed to the framework each round
-    (both frameworks copy them before the next call, so reusing them is safe)."""
+class Prepared:
+    """What one objective call needs, built from the labels and weights as they are NOW.
+
+    Nothing here outlives the call that built it (or, for a training loop that owns its own
+    labels, that loop): no cache keyed by a dataset or a loss, so a relabelled dataset
+    (``set_label``/``set_weight``), two threads training at once, or two losses that print
+    alike cannot see each other's labels or buffers.
+    """
+
+    __slots__ = ("loss", "y", "w", "w_loss", "kernel")
 
     def __init__(self, loss, y_true, sample_weight):
         from .. import _kernels  # numba is imported on first use, not with the package
 
         y = loss.validate_y(y_true)
         w = check_sample_weight(sample_weight, y.shape[0])
+        # data-derived parameters (class counts) from these labels, over all workers when
+        # the training is distributed
+        loss = loss._fitted_to(y, w, distributed_sum())
         spec, w_eff = loss._kernel_plan(y, w)
         self.kernel = spec if (spec is not None and _kernels.AVAILABLE) else None
-        self.y, self.w, self.w_loss = y, w_eff, w
-        self.g = self.h = None
-
-    def buffers(self, shape):
-        if self.g is None or self.g.shape != shape:
-            self.g = np.empty(shape, dtype=np.float32)
-            self.h = np.empty(shape, dtype=np.float32)
-        return self.g, self.h
+        self.loss, self.y, self.w, self.w_loss = loss, y, w_eff, w
 
 
-# Per training set (an xgboost.DMatrix or lightgbm.Dataset, held weakly), per loss (by its
-# repr, which spells out its parameters): the state above.
-_STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def distributed_sum():
+    """How to sum an array over the workers of the training run this call is part of.
+
+    - inside an XGBoost collective (``xgboost.dask``, both APIs): its allreduce;
+    - inside a Dask worker with no collective (LightGBM on Dask: its network is not reachable
+      from Python): a function that refuses, since this worker holds one shard of the data;
+    - otherwise None: this process holds all the data.
+
+    No framework is imported here: XGBoost's collective is used only if XGBoost is loaded.
+    """
+    xgb = sys.modules.get("xgboost")
+    if xgb is not None and xgb.collective.is_distributed():
+        op = xgb.collective.Op.SUM
+        return lambda a: xgb.collective.allreduce(np.ascontiguousarray(a, dtype=np.float64), op)
+    dist = sys.modules.get("distributed")
+    if dist is not None:
+        try:
+            dist.get_worker()
+        except ValueError:
+            return None
+        return _refuse_shard_sum
+    return None
 
 
-def state_for(loss, dataset, labels, weights) -> _State:
-    """The cached state of (loss, dataset); ``labels``/``weights`` are callables read once."""
-    per_set = _STATES.setdefault(dataset, {})
-    key = (type(loss), repr(loss))
-    st = per_set.get(key)
-    if st is None:
-        st = per_set[key] = _State(loss, labels(), weights())
-    return st
+def _refuse_shard_sum(a):
+    raise ValueError(
+        "class_counts=None counts the classes of the training data, but this Dask worker holds "
+        "only its shard and LightGBM offers no collective to sum the counts over the workers: "
+        "pass the global counts, ClassBalanced(..., class_counts="
+        "gbobjectives.adapters.dask.class_counts(loss, y)) (or use xgboost.dask, where they are summed)"
+    )
 
 
-def grad_hess_cached(loss, st: _State, raw, framework: str):
-    """(grad, hess) for one round, in the state's reused float32 buffers."""
+def compute(loss, prep: Prepared, raw, framework: str):
+    """(grad, hess) for one round as two NEW float32 arrays that belong to the caller.
+
+    Fresh arrays every call: a later call never overwrites what an earlier one returned
+    (both frameworks copy them at once, so reuse would have been safe for them, but not for a
+    user holding the result of ``loss(raw, dtrain)``).
+    """
     raw = as_margin(loss, raw, framework)
-    if raw.shape[0] != st.y.shape[0]:
-        raise ValueError(f"{framework} passed {raw.shape[0]} raw predictions for {st.y.shape[0]} labels")
-    g, h = st.buffers(raw.shape)
-    if st.kernel is not None:
+    if raw.shape[0] != prep.y.shape[0]:
+        raise ValueError(f"{framework} passed {raw.shape[0]} raw predictions for {prep.y.shape[0]} labels")
+    g = np.empty(raw.shape, dtype=np.float32)
+    h = np.empty(raw.shape, dtype=np.float32)
+    if prep.kernel is not None:
         from .. import _kernels
 
-        _kernels.run(st.kernel, raw, st.y, st.w, g, h)  # any memory layout: no copy
+        _kernels.run(prep.kernel, raw, prep.y, prep.w, g, h)  # any memory layout: no copy
     else:
-        g64, h64 = loss._weighted_grad_hess(st.y, raw.astype(np.float64, copy=False), st.w_loss)
+        g64, h64 = prep.loss._weighted_grad_hess(prep.y, raw.astype(np.float64, copy=False), prep.w_loss)
         np.copyto(g, g64, casting="same_kind")
         np.copyto(h, h64, casting="same_kind")
     return g, h
@@ -114,8 +140,7 @@ def grad_hess(loss, y_true, raw, sample_weight, framework: str):
     2-D (n, K) is returned for multi-output losses because XGBoost reads a flat array
     row-major and LightGBM column-major: a 2-D array is read correctly by both.
     """
-    # a fresh state, hence fresh buffers: nothing else holds them, no copy needed
-    return grad_hess_cached(loss, _State(loss, y_true, sample_weight), raw, framework)
+    return compute(loss, Prepared(loss, y_true, sample_weight), raw, framework)
 
 
 def weights_or_none(w) -> np.ndarray | None:

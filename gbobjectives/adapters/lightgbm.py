@@ -23,14 +23,14 @@ from __future__ import annotations
 import lightgbm
 import numpy as np
 
-from ._common import SklearnObjective, _MetricAdapter, grad_hess_cached, state_for, weights_or_none
+from ._common import Prepared, SklearnObjective, _MetricAdapter, compute, weights_or_none
 
 
 def native_objective(loss, preds, dataset):
     """``params["objective"]`` for ``lightgbm.train``: ``f(preds, train_data)``; labels and
-    weights read once and cached with the Dataset."""
-    st = state_for(loss, dataset, dataset.get_label, lambda: weights_or_none(dataset.get_weight()))
-    return grad_hess_cached(loss, st, preds, "lightgbm")
+    weights read from the Dataset at every call (``set_label``/``set_weight`` are followed)."""
+    prep = Prepared(loss, dataset.get_label(), weights_or_none(dataset.get_weight()))
+    return compute(loss, prep, preds, "lightgbm")
 
 
 def init_score_rows(init, n: int) -> np.ndarray:
@@ -43,8 +43,29 @@ def bake_init_score(booster, init) -> None:
     """Add the constant start to every leaf of the first iteration's trees (one per class).
 
     Afterwards ``booster.predict(X, raw_score=True)`` is the full margin without any
-    ``init_score``. Call it once, after training.
+    ``init_score`` (through save, load and pickle too). Call it once, after training:
+
+    - a second call on the same booster is refused (it would add the start twice);
+    - ``linear_tree`` is refused: a linear leaf predicts its own constant plus a linear term,
+      which ``set_leaf_output`` does not reach, so baking would silently do nothing;
+    - ``predict(start_iteration=1)`` then leaves the start out (it lives in iteration 0);
+    - with ``boosting="dart"``, bake only a finished model: further training may rescale
+      the first trees, and the start with them.
+
+    ``GBRegressor`` / ``GBClassifier`` do not bake: they add the start to the margin at predict
+    time, which works for every kind of model.
     """
+    if getattr(booster, "_gbobjectives_baked_init", None) is not None:
+        raise ValueError(
+            "bake_init_score was already called on this booster (start "
+            f"{booster._gbobjectives_baked_init!r}); baking again would add the start twice"
+        )
+    if str(booster.params.get("linear_tree", "false")).lower() in ("true", "1"):
+        raise ValueError(
+            "bake_init_score cannot bake into a model trained with linear_tree=True: "
+            "set_leaf_output does not reach linear leaves. Add the start at predict time "
+            "instead: booster.predict(X, raw_score=True) + init"
+        )
     init = np.atleast_1d(np.asarray(init, dtype=np.float64))
     k = booster.num_model_per_iteration()
     if init.size != k:
@@ -53,6 +74,7 @@ def bake_init_score(booster, init) -> None:
     for tree in range(k):
         for leaf in range(info[tree]["num_leaves"]):
             booster.set_leaf_output(tree, leaf, booster.get_leaf_output(tree, leaf) + init[tree])
+    booster._gbobjectives_baked_init = init.tolist()  # kept by pickle (LightGBM pickles __dict__)
 
 
 def sklearn_params(loss) -> dict:
@@ -86,15 +108,18 @@ class eval_metric(_MetricAdapter):  # noqa: N801 - named after the sklearn argum
 
 # ------------------------------------------------------------------ used by the estimators
 class Model:
-    """Trained booster(s) with the start baked in: ``raw(X)`` is the full margin.
+    """Trained booster(s) and their start: ``raw(X)`` is the full margin.
 
+    The start is added to the booster's raw scores at predict time rather than baked into its
+    leaves, so that it holds for every kind of model LightGBM trains (linear trees, whose
+    leaves ``set_leaf_output`` does not reach, and dart, which rescales early trees).
     Multi-quantile losses hold one booster per alpha (LightGBM has no multi-output trees).
     """
 
-    def __init__(self, boosters, loss, constants=None):
+    def __init__(self, boosters, loss, inits):
         self.boosters = boosters  # a None entry is a constant model (see train)
         self.loss = loss
-        self.constants = constants if constants is not None else [None] * len(boosters)
+        self.inits = inits
 
     @property
     def booster(self):
@@ -105,13 +130,14 @@ class Model:
         its = [-1 if b is None else (b.best_iteration or b.current_iteration()) - 1 for b in self.boosters]
         return its[0] if len(its) == 1 else its
 
-    def _raw_one(self, booster, constant, X):
+    def _raw_one(self, booster, init, X):
+        start = init_score_rows(init, X.shape[0])
         if booster is None:
-            return init_score_rows(constant, X.shape[0])
-        return booster.predict(X, raw_score=True, num_iteration=booster.best_iteration or None)
+            return start
+        return booster.predict(X, raw_score=True, num_iteration=booster.best_iteration or None) + start
 
     def raw(self, X):
-        cols = [self._raw_one(b, c, X) for b, c in zip(self.boosters, self.constants)]
+        cols = [self._raw_one(b, c, X) for b, c in zip(self.boosters, self.inits)]
         return cols[0] if len(cols) == 1 else np.column_stack(cols)
 
 
@@ -129,7 +155,7 @@ def train(
     evals_result=None,
     renew_leaves=False,
 ) -> Model:
-    """``lightgbm.train`` with the loss as objective, its start baked in, early stopping on ``metric``.
+    """``lightgbm.train`` with the loss as objective from its start, early stopping on ``metric``.
 
     ``eval_sets``: (X, y, sample_weight) triples; ``metric``: None, or a function of the loss
     that returns a ``feval`` for it (the metric of a loss, or of its predictions).
@@ -157,7 +183,7 @@ def train(
             )
             for a in loss.alphas
         ]
-        return Model([m.boosters[0] for m in models], loss, [m.constants[0] for m in models])
+        return Model([m.boosters[0] for m in models], loss, [m.inits[0] for m in models])
     init = loss.init_score(y, sample_weight)
     p = {"verbosity": -1, **params, "objective": loss}
     if loss.task == "multiclass":
@@ -210,8 +236,7 @@ def train(
         if "num_features()) > (0)" not in str(err):
             raise
         return Model([None], loss, [init])
-    bake_init_score(booster, init)
-    return Model([booster], loss)
+    return Model([booster], loss, [init])
 
 
 def _train_renewing(
@@ -239,15 +264,14 @@ def _train_renewing(
     validation scores for the metric and early stopping.
     """
     from .._numerics import weighted_quantile
-    from ._common import _State, grad_hess_cached
 
     alpha = float(loss.alphas[0])
     lr = float(params.get("learning_rate", 0.1))
     true_score = np.full(len(y), float(init))
-    state = _State(loss, y, w)
+    prep = Prepared(loss, y, w)  # this loop's own copy of the labels: nobody relabels it
 
     def objective(preds, dataset):
-        return grad_hess_cached(loss, state, true_score, "lightgbm")
+        return compute(loss, prep, true_score, "lightgbm")
 
     p = {**params, "objective": "none"}
     booster = lightgbm.Booster(params=p, train_set=train_set)

@@ -11,6 +11,7 @@ knows the frameworks' calling conventions.
 
 from __future__ import annotations
 
+import copy
 import inspect
 
 import numpy as np
@@ -59,8 +60,14 @@ class Loss:
         return out
 
     def set_params(self, **params) -> Loss:
-        """Set hyperparameters (nested with ``__``) and re-check them all."""
+        """Set hyperparameters (nested with ``__``), all or none.
+
+        The new values are checked together on a fresh instance first; only when every one is
+        valid are they assigned (a refused ``set_params(delta=-2)`` leaves the loss as it was).
+        Nested losses are updated in place (same object), as in scikit-learn.
+        """
         names = self._param_names()
+        current = self.get_params(deep=False)
         nested: dict[str, dict] = {}
         for key, value in params.items():
             head, sep, tail = key.partition("__")
@@ -69,10 +76,18 @@ class Loss:
             if sep:
                 nested.setdefault(head, {})[tail] = value
             else:
-                setattr(self, head, value)
+                current[head] = value
+        new_nested = {}
         for head, sub in nested.items():
-            getattr(self, head).set_params(**sub)
-        self._validate_params()
+            inner = copy.deepcopy(current[head])
+            inner.set_params(**sub)  # raises before anything of self is touched
+            new_nested[head] = inner
+        candidate = type(self)(**{**current, **new_nested})  # validates the whole set
+        for head, inner in new_nested.items():
+            target = getattr(self, head)
+            target.__dict__.update(inner.__dict__)
+            candidate.__dict__[head] = target
+        self.__dict__.update(candidate.__dict__)
         return self
 
     def _validate_params(self) -> None:  # overridden where there are parameters
@@ -93,7 +108,9 @@ class Loss:
             for k in a
         )
 
-    __hash__ = object.__hash__
+    # Equal losses would need equal hashes, and a loss's parameters can change (set_params):
+    # like a mutable container, a loss is unhashable.
+    __hash__ = None
 
     # ------------------------------------------------------------------ shape of the output
     @property
@@ -168,14 +185,21 @@ class Loss:
     def _kernel_plan(self, y, w):
         """The kernel spec and the sample weights it should apply, for validated labels.
 
-        A subclass that overrides ``_grad_hess`` below the class that defined the kernel gets
-        no kernel: the compiled one would silently ignore its formulas.
+        A compiled kernel is used only by a class that declares ``_kernel_spec`` itself: the
+        kernel computes the formulas of the class that wrote the spec, and a subclass may have
+        changed any helper below ``_grad_hess`` (``_residual``, say). A subclass gets the numpy
+        path, which runs its own methods, unless it re-declares ``_kernel_spec``.
         """
-        spec = self._kernel_spec()
-        grad_cls, spec_cls = _defined_in(type(self), "_grad_hess"), _defined_in(type(self), "_kernel_spec")
-        if grad_cls is not spec_cls and issubclass(grad_cls, spec_cls):
-            spec = None
-        return spec, w
+        if "_kernel_spec" not in type(self).__dict__:
+            return None, w
+        return self._kernel_spec(), w
+
+    def _fitted_to(self, y, w, allreduce=None) -> Loss:
+        """This loss with every parameter that is derived from the training data fixed from
+        (validated) ``y`` and ``w``; ``allreduce`` sums an array over the workers of a
+        distributed training run (None: this process holds all the data). Losses without
+        data-derived parameters return themselves."""
+        return self
 
     def init_score(self, y_true, sample_weight=None):
         """The constant raw margin minimising the mean (weighted) loss.
@@ -205,10 +229,6 @@ class Loss:
         from ..adapters import call_objective
 
         return call_objective(self, arg0, arg1, sample_weight)
-
-
-def _defined_in(cls, name):
-    return next(k for k in cls.__mro__ if name in k.__dict__)
 
 
 def _times_weight(a: np.ndarray, w: np.ndarray) -> np.ndarray:

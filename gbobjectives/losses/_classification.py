@@ -53,8 +53,14 @@ def _focal_terms(u: np.ndarray, gamma: float):
 
 def _focal_phi_prime(pi: np.ndarray, gamma: float) -> np.ndarray:
     """d/dpi of -(1 - pi)^gamma log(pi): gamma (1-pi)^(gamma-1) log(pi) - (1-pi)^gamma / pi."""
+    if gamma == 0:
+        return -1.0 / pi
     q = 1.0 - pi
-    return gamma * q ** (gamma - 1.0) * np.log(pi) - q**gamma / pi if gamma != 0 else -1.0 / pi
+    # at pi = 1 (q = 0) the first term is 0 * inf for gamma < 1; its limit is
+    # gamma q^(gamma-1) log(1 - q) ~ -gamma q^gamma -> 0, so it is set to 0 there
+    inside = q > 0
+    first = gamma * np.where(inside, q, 1.0) ** (gamma - 1.0) * np.log(pi)
+    return np.where(inside, first, 0.0) - q**gamma / pi
 
 
 def _constant_probabilities(class_weight: np.ndarray, gamma: float) -> np.ndarray:
@@ -65,6 +71,9 @@ def _constant_probabilities(class_weight: np.ndarray, gamma: float) -> np.ndarra
     bisection so that sum(pi) = 1. gamma = 0 gives pi = W / sum(W).
     """
     W = np.asarray(class_weight, dtype=np.float64)
+    # pi depends on W only up to scale (lam scales with W): normalised, the bracket for lam
+    # below holds whatever the total weight (1e13 and more)
+    W = W / W.sum()
     if gamma == 0:
         pi = W / W.sum()
     else:
@@ -498,4 +507,18 @@ class ClassBalanced(Loss):
         return self.base_loss._init(y, self._effective_weight(y, w))
 
     def _kernel_plan(self, y, w):
-        return self.base_loss._kernel_spec(), self._effective_weight(y, w)
+        # the base loss's kernel (under the base loss's own rule), fed the class-balanced
+        # weights; a subclass of ClassBalanced gets the numpy path (see Loss._kernel_plan)
+        spec = self.base_loss._kernel_plan(y, None)[0] if "_kernel_plan" in type(self).__dict__ else None
+        return spec, self._effective_weight(y, w)
+
+    def _fitted_to(self, y, w, allreduce=None):
+        """With ``class_counts=None``: the counts of these labels, summed over the workers when
+        training is distributed (each worker holds one shard; its own counts are not the
+        class frequencies)."""
+        if self.class_counts is not None:
+            return self
+        counts = np.bincount(y.astype(np.int64), weights=w, minlength=self._n_classes).astype(np.float64)
+        if allreduce is not None:
+            counts = np.asarray(allreduce(counts), dtype=np.float64)
+        return type(self)(self.base_loss, self.beta, class_counts=counts, normalize=self.normalize)

@@ -225,8 +225,9 @@ class LogCosh(_RobustLoss):
         which trains under default XGBoost/LightGBM settings on targets of any scale. "exact"
         returns max(sech^2(r), min_hessian).
     min_hessian : float in (0, 1], default 1e-2
-        Floor of the returned hessian (LightGBM needed >= 1e-3 with the exact hessian; see
-        docs/framework-facts).
+        Floor of the returned hessian. With the exact hessian LightGBM needed >= 1e-3: on a
+        target of ~50 with heavy-tailed noise its MAE was 639.7 at a floor of 1e-6 against
+        13.9 / 4.5 / 4.1 at 1e-3 / 1e-2 / 5e-2.
     """
 
     def __init__(self, *, hessian="irls", min_hessian=1e-2):
@@ -290,6 +291,12 @@ class Quantile(_RegressionLoss):
             ]
             if len(a) == 0:
                 raise ValueError("alpha=[] is not valid: expected at least one quantile level")
+            repeated = sorted({v for v in a if a.count(v) > 1})
+            if repeated:
+                raise ValueError(
+                    f"alpha={list(self.alpha)!r} is not valid: quantile level(s) {repeated} appear "
+                    "more than once; expected distinct levels"
+                )
         self._alphas = np.asarray(a, dtype=np.float64)
         self._multi = np.ndim(self.alpha) != 0
 
@@ -301,6 +308,21 @@ class Quantile(_RegressionLoss):
     @property
     def n_outputs(self):
         return len(self._alphas) if self._multi else 1
+
+    def rearrange(self, pred: np.ndarray) -> np.ndarray:
+        """Multi-quantile predictions made non-crossing, columns still in the order of ``alpha``.
+
+        Each row's values are sorted and handed out by rank of alpha (the smallest value to the
+        smallest alpha, wherever that column is): the monotone rearrangement of Chernozhukov
+        et al. (2010), which never increases the pinball loss. With unsorted alphas such as
+        [0.9, 0.1] the first column stays the 0.9 quantile.
+        """
+        pred = np.asarray(pred)
+        if pred.ndim != 2:
+            return pred
+        out = np.empty_like(pred)
+        out[:, np.argsort(self._alphas, kind="stable")] = np.sort(pred, axis=1)
+        return out
 
     def _levels(self, raw):
         return self._alphas if raw.ndim == 2 else self._alphas[0]
