@@ -201,3 +201,49 @@ def test_dask_sklearn_estimators_of_both_frameworks(client):
     gbl.bake_init_score(lclf.booster_, binit)
     p = focal.predict(lclf.booster_.predict(X, raw_score=True))
     assert np.mean((p > 0.5) == yb) > 0.75
+
+
+def _imbalanced_shards(client):
+    """Two unequal shards with different class mixes: 1000 rows at 50% positives, 3000 at 2%."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(4000, 5))
+    y = np.concatenate([rng.random(1000) < 0.5, rng.random(3000) < 0.02]).astype(float)
+    X[:, 0] += 1.5 * y
+    Xd, yd = spread(
+        client, da.from_array(X, chunks=((1000, 3000), (5,))), da.from_array(y, chunks=((1000, 3000),))
+    )
+    assert len({w for ws in client.who_has(Xd).values() for w in ws}) == 2
+    return X, y, Xd, yd
+
+
+def test_class_balanced_counts_are_global_on_xgboost_dask(client):
+    X, y, Xd, yd = _imbalanced_shards(client)
+    counts = gbd.class_counts(gb.Logistic(), yd)
+    np.testing.assert_array_equal(counts, np.bincount(y.astype(int), minlength=2))
+    dtrain = xgb.dask.DaskDMatrix(client, Xd, yd)
+
+    def fit(loss):
+        params = gbd.xgboost_params(loss, yd, max_depth=3, eta=0.3, nthread=1)
+        booster = xgb.dask.train(client, params, dtrain, 10, obj=loss)["booster"]
+        return xgb.dask.predict(client, booster, dtrain, output_margin=True).compute()
+
+    automatic = fit(gb.ClassBalanced(gb.Logistic(), beta=0.999))
+    stated = fit(gb.ClassBalanced(gb.Logistic(), beta=0.999, class_counts=counts))
+    np.testing.assert_allclose(automatic, stated, rtol=1e-6, atol=1e-6)
+    # the counts of one shard alone give other weights, so another model
+    shard = np.bincount(y[1000:].astype(int), minlength=2)
+    local = fit(gb.ClassBalanced(gb.Logistic(), beta=0.999, class_counts=shard))
+    assert np.max(np.abs(local - stated)) > 0.05
+
+
+def test_class_balanced_without_counts_is_refused_on_lightgbm_dask(client):
+    X, y, Xd, yd = _imbalanced_shards(client)
+    loss = gb.ClassBalanced(gb.Logistic(), beta=0.999)
+    clf = lgb.DaskLGBMClassifier(n_estimators=5, verbose=-1, client=client, **gbl.sklearn_params(loss))
+    with pytest.raises(ValueError, match="class_counts"):
+        clf.fit(Xd, yd)
+    counts = gbd.class_counts(loss, yd)
+    fixed = gb.ClassBalanced(gb.Logistic(), beta=0.999, class_counts=counts)
+    clf = lgb.DaskLGBMClassifier(n_estimators=5, verbose=-1, client=client, **gbl.sklearn_params(fixed))
+    clf.fit(Xd, yd)
+    assert clf.booster_.num_trees() == 5
