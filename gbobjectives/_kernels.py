@@ -52,6 +52,35 @@ def _jit(func):
     return numba.njit(cache=True, error_model="numpy", nogil=True)(func) if AVAILABLE else func
 
 
+# ------------------------------------------------------------------- input checks, fused
+# The kernels check the labels and weights in the same pass that reads them, and return how
+# many rows failed; the caller then runs the full numpy validation, which raises an error
+# naming the value (see adapters._common.compute). A separate validation pass (isfinite,
+# astype, integer checks) cost 1-9 ms per call at 1e6 rows; counted here it costs nothing
+# measurable, and the counts are integers, so the loops still vectorise.
+def _bad_real(yi):
+    """1 unless yi is finite (NaN compares false)."""
+    return 0 if abs(yi) < np.inf else 1
+
+
+def _bad_binary(yi):
+    """1 unless yi is 0 or 1."""
+    return 0 if (yi == 0.0 or yi == 1.0) else 1
+
+
+def _bad_weight(w, i, has_w):
+    """1 unless the weight is finite and >= 0."""
+    if not has_w:
+        return 0
+    wi = w[i]
+    return 0 if (wi >= 0.0 and wi < np.inf) else 1
+
+
+if AVAILABLE:  # inlined into the kernels that call them
+    _inline = numba.njit(cache=True, error_model="numpy", inline="always")
+    _bad_real, _bad_binary, _bad_weight = _inline(_bad_real), _inline(_bad_binary), _inline(_bad_weight)
+
+
 # ----------------------------------------------------------------------------- regression
 def _pseudo_huber(raw, y, w, has_w, delta, mode, min_h, g, h):
     # The operations and their order are XGBoost's reg:pseudohubererror in float32, so that
@@ -59,7 +88,9 @@ def _pseudo_huber(raw, y, w, has_w, delta, mode, min_h, g, h):
     # h = delta^2 / ((delta^2 + z^2) s). z^2 would overflow float32 beyond |z| ~ 1.8e19: the
     # squares use |z| capped at 1e18 and g is then delta * sign(z), its value to float32 precision.
     d, d2, one, mh = F32(delta), F32(delta * delta), F32(1.0), F32(min_h)
+    bad = 0
     for i in range(raw.shape[0]):
+        bad += _bad_real(y[i]) + _bad_weight(w, i, has_w)
         z = F32(float(raw[i]) - float(y[i]))
         zc = min(abs(z), F32(1e18))
         z2 = zc * zc
@@ -74,11 +105,14 @@ def _pseudo_huber(raw, y, w, has_w, delta, mode, min_h, g, h):
         wi = F32(w[i]) if has_w else one
         g[i] = gi * wi
         h[i] = max(hi, mh) * wi
+    return bad
 
 
 def _huber(raw, y, w, has_w, delta, mode, min_h, g, h):
     d, one, mh = F32(delta), F32(1.0), F32(min_h)
+    bad = 0
     for i in range(raw.shape[0]):
+        bad += _bad_real(y[i]) + _bad_weight(w, i, has_w)
         r = F32(float(raw[i]) - float(y[i]))
         a = abs(r)
         if mode == EXACT:
@@ -90,19 +124,25 @@ def _huber(raw, y, w, has_w, delta, mode, min_h, g, h):
         wi = F32(w[i]) if has_w else one
         g[i] = min(max(r, -d), d) * wi
         h[i] = max(hi, mh) * wi
+    return bad
 
 
 def _quantile(raw, y, w, has_w, alpha, unused, unused2, g, h):
     hi_, lo_, one = F32(1.0 - alpha), F32(-alpha), F32(1.0)
+    bad = 0
     for i in range(raw.shape[0]):
+        bad += _bad_real(y[i]) + _bad_weight(w, i, has_w)
         r = F32(float(raw[i]) - float(y[i]))
         wi = F32(w[i]) if has_w else one
         g[i] = (hi_ if r >= 0 else lo_) * wi
         h[i] = wi
+    return bad
 
 
 def _logcosh(raw, y, w, has_w, unused, mode, min_h, g, h):
+    bad = 0
     for i in range(raw.shape[0]):
+        bad += _bad_real(y[i]) + _bad_weight(w, i, has_w)
         r = float(raw[i]) - float(y[i])
         a = abs(r)
         # tanh|r| = (1 - e) / (1 + e) with e = exp(-2|r|): one exp; for |r| < 1e-4 the
@@ -118,6 +158,7 @@ def _logcosh(raw, y, w, has_w, unused, mode, min_h, g, h):
         wi = float(w[i]) if has_w else 1.0
         g[i] = (t if r >= 0.0 else -t) * wi
         h[i] = max(hi, min_h) * wi
+    return bad
 
 
 # ------------------------------------------------------------------------- classification
@@ -155,10 +196,12 @@ if AVAILABLE:  # compiled before the kernels that call it, and inlined into them
 
 
 def _binary_focal(raw, y, w, has_w, gamma, a0, a1, min_h, g, h):
+    bad = 0
     if gamma == 0.0:  # the logistic loss: one exp per row
         for i in range(raw.shape[0]):
             z = float(raw[i])
             yi = float(y[i])
+            bad += _bad_binary(yi) + _bad_weight(w, i, has_w)
             a = a1 if yi == 1.0 else a0
             # sigmoid(z) and p(1 - p) = e/(1 + e)^2 from e = exp(-|z|): no cancellation
             e = math.exp(-abs(z))
@@ -167,22 +210,33 @@ def _binary_focal(raw, y, w, has_w, gamma, a0, a1, min_h, g, h):
             wi = float(w[i]) if has_w else 1.0
             g[i] = a * (s - yi) * wi
             h[i] = max(a * e * inv * inv, min_h) * wi
-        return
+        return bad
     for i in range(raw.shape[0]):
         yi = float(y[i])
+        bad += _bad_binary(yi) + _bad_weight(w, i, has_w)
         t = 2.0 * yi - 1.0
         a = a1 if yi == 1.0 else a0
         _, _, _, _, fp, fpp = _focal_terms(t * float(raw[i]), gamma)
         wi = float(w[i]) if has_w else 1.0
         g[i] = a * t * fp * wi
         h[i] = max(a * fpp, min_h) * wi
+    return bad
 
 
 def _softmax_focal(raw, y, w, has_w, gamma, alpha, min_h, g, h):
     n, k = raw.shape
     ex = np.empty(k)
+    bad = 0
     for i in range(n):
-        c = int(y[i])
+        yi = float(y[i])
+        # an invalid label would index out of bounds: checked before use, the row zeroed
+        if not (yi >= 0.0 and yi < k and yi == math.floor(yi)) or _bad_weight(w, i, has_w):
+            bad += 1
+            for j in range(k):
+                g[i, j] = 0.0
+                h[i, j] = 0.0
+            continue
+        c = int(yi)
         m = -np.inf
         for j in range(k):
             if j != c:
@@ -223,13 +277,18 @@ def _softmax_focal(raw, y, w, has_w, gamma, alpha, min_h, g, h):
                 )
                 hj = a * qg * (pk * (p + q * one_minus_rho) + gterm)
                 h[i, j] = max(hj, min_h) * wi
+    return bad
 
 
 def _floor(raw, y, w, has_w, unused, unused2, unused3, g, h):
-    """The memory-bandwidth floor: read two arrays, write two, one subtraction."""
+    """The memory-bandwidth floor: read two arrays, write two, one subtraction (and the
+    label check every kernel makes)."""
+    bad = 0
     for i in range(raw.shape[0]):
+        bad += _bad_real(y[i])
         g[i] = F32(float(raw[i]) - float(y[i]))
         h[i] = F32(1.0)
+    return bad
 
 
 KERNELS = {
@@ -247,7 +306,10 @@ KERNELS = {
 _NO_WEIGHTS = np.ones(1, dtype=np.float64)
 
 
-def run(spec, raw, y, w, g, h):
-    """Call kernel ``spec = (name, *params)`` on the rows; writes g and h (float32) in place."""
+def run(spec, raw, y, w, g, h) -> int:
+    """Call kernel ``spec = (name, *params)`` on the rows; writes g and h (float32) in place.
+
+    Returns the number of rows whose label or weight is invalid (0 when all are valid).
+    """
     name, *params = spec
-    KERNELS[name](raw, y, _NO_WEIGHTS if w is None else w, w is not None, *params, g, h)
+    return int(KERNELS[name](raw, y, _NO_WEIGHTS if w is None else w, w is not None, *params, g, h))

@@ -242,3 +242,55 @@ def test_focal_start_does_not_depend_on_the_total_weight(gamma):
     y3 = np.r_[y, [2.0] * 5]
     unit3 = gb.SoftmaxFocal(3, gamma).init_score(y3)
     np.testing.assert_allclose(gb.SoftmaxFocal(3, gamma).init_score(y3, np.full(105, 1e11)), unit3, rtol=1e-9)
+
+
+# --------------------------------------------------- labels checked in the kernel's pass
+@pytest.mark.parametrize(
+    "loss, labels, message",
+    [
+        (gb.PseudoHuber(), [0.0, np.nan, 1.0, 2.0], "non-finite"),
+        (gb.Huber(), [0.0, np.inf, 1.0, 2.0], "non-finite"),
+        (gb.LogCosh(), [0.0, 1.0, -np.inf, 2.0], "non-finite"),
+        (gb.Quantile(0.3), [np.nan, 1.0, 1.0, 2.0], "non-finite"),
+        (gb.BinaryFocal(), [0.0, 1.0, 2.0, 1.0], r"contains 2.0; labels must be \{0, 1\}"),
+        (gb.Logistic(), [0.0, 0.5, 1.0, 1.0], r"contains 0.5"),
+        (gb.SoftmaxFocal(3), [0.0, 1.0, 7.0, 2.0], r"contains 7.0; labels must be the integers 0..2"),
+        (gb.SoftmaxCrossEntropy(3), [0.0, -1.0, 1.0, 2.0], r"contains -1.0"),
+    ],
+    ids=lambda v: repr(v)[:30],
+)
+@pytest.mark.parametrize("backend", ["xgboost", "lightgbm"])
+def test_an_invalid_label_met_by_a_kernel_raises_the_error_naming_it(loss, labels, message, backend):
+    y = np.array(labels)
+    k = loss.n_outputs
+    raw = np.zeros((4, k) if k > 1 else 4, dtype=np.float32)
+    X = np.arange(8.0).reshape(4, 2)
+    if not np.all(np.isfinite(y)):
+        # Non-finite labels never reach a native objective: XGBoost refuses them, and LightGBM
+        # silently stores NaN as 0 and inf as 1e38 (float32 labels). The estimators and
+        # loss.init_score refuse them before any Dataset is built; the sklearn convention
+        # (y_true, y_pred) hands them to the objective, which refuses them.
+        if backend == "xgboost":
+            with pytest.raises(xgb.core.XGBoostError, match="Label contains NaN, infinity"):
+                xgb.DMatrix(X, label=y)
+        else:
+            stored = lgb.Dataset(X, y, params={"verbosity": -1}).construct().get_label()
+            assert np.all(np.isfinite(stored))
+        with pytest.raises(ValueError, match=message):
+            loss(y, raw)
+        return
+    data = xgb.DMatrix(X, label=y) if backend == "xgboost" else lgb.Dataset(X, y, params={"verbosity": -1})
+    with pytest.raises(ValueError, match=message):
+        loss(raw, data.construct() if backend == "lightgbm" else data)
+
+
+def test_an_invalid_weight_met_by_a_kernel_raises_the_error_naming_it():
+    # Natively a NaN weight never arrives: XGBoost refuses it, LightGBM stores it as 0. The
+    # sklearn convention hands it to the objective.
+    X, y = np.arange(8.0).reshape(4, 2), np.array([0.0, 1.0, 0.0, 1.0])
+    w = np.array([1.0, np.nan, 1.0, 1.0])
+    stored = lgb.Dataset(X, y, weight=w, params={"verbosity": -1}).construct().get_weight()
+    np.testing.assert_array_equal(stored, [1.0, 0.0, 1.0, 1.0])
+    for loss in (gb.Huber(), gb.BinaryFocal()):
+        with pytest.raises(ValueError, match="sample_weight contains 1 non-finite"):
+            loss(y, np.zeros(4), w)

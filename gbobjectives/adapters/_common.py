@@ -7,7 +7,10 @@ import sys
 
 import numpy as np
 
-from .._validation import check_sample_weight
+from .._validation import as_float_array, check_sample_weight, squeeze_column
+from ..losses import Loss
+
+_BASE_FITTED_TO = Loss._fitted_to
 
 # What to set in each framework so that raw margins get the loss's shape.
 _ADVICE = {
@@ -111,18 +114,19 @@ def _refuse_shard_sum(a):
     )
 
 
-def compute(loss, prep: Prepared, raw, framework: str):
-    """(grad, hess) for one round as two NEW float32 arrays that belong to the caller.
+def _new_outputs(shape):
+    # Fresh arrays every call: a later call never overwrites what an earlier one returned
+    # (both frameworks copy them at once, so reuse would be safe for them, but not for a user
+    # holding the result of ``loss(raw, dtrain)``, nor for two threads sharing a dataset).
+    return np.empty(shape, dtype=np.float32), np.empty(shape, dtype=np.float32)
 
-    Fresh arrays every call: a later call never overwrites what an earlier one returned
-    (both frameworks copy them at once, so reuse would have been safe for them, but not for a
-    user holding the result of ``loss(raw, dtrain)``).
-    """
+
+def compute(loss, prep: Prepared, raw, framework: str):
+    """(grad, hess) for one round as two NEW float32 arrays that belong to the caller."""
     raw = as_margin(loss, raw, framework)
     if raw.shape[0] != prep.y.shape[0]:
         raise ValueError(f"{framework} passed {raw.shape[0]} raw predictions for {prep.y.shape[0]} labels")
-    g = np.empty(raw.shape, dtype=np.float32)
-    h = np.empty(raw.shape, dtype=np.float32)
+    g, h = _new_outputs(raw.shape)
     if prep.kernel is not None:
         from .. import _kernels
 
@@ -134,13 +138,47 @@ def compute(loss, prep: Prepared, raw, framework: str):
     return g, h
 
 
+def _direct_kernel(loss):
+    """The kernel spec when the labels can go to the kernel unvalidated (it checks them), or None.
+
+    Not for losses with data-derived parameters (``_fitted_to``: class counts), whose labels
+    must be valid before they are counted, nor for multi-output labels.
+    """
+    from .. import _kernels  # numba is imported on first use, not with the package
+
+    if not _kernels.AVAILABLE or type(loss)._fitted_to is not _BASE_FITTED_TO:
+        return None
+    return loss._kernel_plan(None, None)[0]
+
+
 def grad_hess(loss, y_true, raw, sample_weight, framework: str):
-    """Validate everything, compute, and return float32 (grad, hess), 2-D when multi-output.
+    """One objective call: float32 (grad, hess), new arrays, 2-D when multi-output.
 
     2-D (n, K) is returned for multi-output losses because XGBoost reads a flat array
     row-major and LightGBM column-major: a 2-D array is read correctly by both.
+
+    Labels and weights are checked at every call. Where a compiled kernel runs, it checks
+    them in the same pass (no copy, no extra pass); if it counts an invalid one, the full
+    validation runs to raise the error that names it.
     """
-    return compute(loss, Prepared(loss, y_true, sample_weight), raw, framework)
+    spec = _direct_kernel(loss)
+    if spec is None:
+        return compute(loss, Prepared(loss, y_true, sample_weight), raw, framework)
+    from .. import _kernels
+
+    raw = as_margin(loss, raw, framework)
+    y = squeeze_column("y_true", as_float_array("y_true", y_true))
+    w = None
+    if sample_weight is not None:
+        w = squeeze_column("sample_weight", as_float_array("sample_weight", sample_weight))
+    if y.shape[0] != raw.shape[0] or (w is not None and w.shape[0] != raw.shape[0]):
+        Prepared(loss, y_true, sample_weight)  # raises for y and w of different lengths
+        raise ValueError(f"{framework} passed {raw.shape[0]} raw predictions for {y.shape[0]} labels")
+    g, h = _new_outputs(raw.shape)
+    if _kernels.run(spec, raw, y, w, g, h):
+        Prepared(loss, y_true, sample_weight)  # raises the error naming the invalid value
+        raise ValueError(f"y_true or sample_weight holds values that are not valid for {loss!r}")
+    return g, h
 
 
 def weights_or_none(w) -> np.ndarray | None:

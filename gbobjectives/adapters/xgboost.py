@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import xgboost
 
-from ._common import Prepared, SklearnObjective, _MetricAdapter, compute, weights_or_none
+from ._common import SklearnObjective, _MetricAdapter, grad_hess, weights_or_none
 
 _OBJECTIVE_PARAM = {
     "regression": "reg:squarederror",
@@ -42,8 +42,7 @@ def native_objective(loss, predt, dmatrix):
     """``obj(predt, dtrain)`` for ``xgboost.train``: labels and weights read from the DMatrix
     at every call, so ``set_label``/``set_weight`` between or during trainings are followed
     (``get_label`` costs ~0.8 ms at 1e6 rows, about 1% of a round; see benchmarks/)."""
-    prep = Prepared(loss, _labels(loss, dmatrix), weights_or_none(dmatrix.get_weight()))
-    return compute(loss, prep, predt, "xgboost")
+    return grad_hess(loss, _labels(loss, dmatrix), predt, weights_or_none(dmatrix.get_weight()), "xgboost")
 
 
 def base_score(loss, y_true, sample_weight=None):

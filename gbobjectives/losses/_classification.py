@@ -131,7 +131,8 @@ class _BinaryLoss(Loss):
     n_classes = 2
 
     def _check_y(self, y):
-        return check_integer_labels(y, 2).astype(np.float64)
+        check_integer_labels(y, 2)
+        return y.astype(np.float64, copy=False)
 
     def _class_weights(self):
         """(weight of class 0, weight of class 1)."""
