@@ -44,6 +44,8 @@ if os.environ.get("GBOBJECTIVES_DISABLE_NUMBA", "") not in ("1", "true", "yes"):
 from .losses._regression import _MODE  # noqa: E402 (numpy-only module)
 
 EXACT, IRLS, CONSTANT = _MODE["exact"], _MODE["irls"], _MODE["constant"]
+from .losses._regression import _QUANTILE_FLOOR as QUANTILE_FLOOR  # noqa: E402
+
 U_MAX = 1e6  # beyond |u| = 1e6 every focal term is constant (see losses/_classification.py)
 F32 = np.float32
 
@@ -89,8 +91,18 @@ def _pseudo_huber(raw, y, w, has_w, delta, mode, min_h, g, h):
     # hessian="exact" reproduces it bit for bit: s = sqrt(1 + z^2/delta^2), g = z / s,
     # h = delta^2 / ((delta^2 + z^2) s). z^2 would overflow float32 beyond |z| ~ 1.8e19: the
     # squares use |z| capped at 1e18 and g is then delta * sign(z), its value to float32 precision.
-    d, d2, one, mh = F32(delta), F32(delta * delta), F32(1.0), F32(min_h)
     bad = 0
+    if delta >= 1e18:  # delta^2 would overflow float32: the same formulas in x = z / delta
+        for i in range(raw.shape[0]):
+            bad += _bad_real(y[i]) + _bad_weight(w, i, has_w)
+            z = float(raw[i]) - float(y[i])
+            s = math.hypot(1.0, z / delta)
+            hi = 1.0 / (s * s * s) if mode == EXACT else (1.0 / s if mode == IRLS else 1.0)
+            wi = float(w[i]) if has_w else 1.0
+            g[i] = z / s * wi
+            h[i] = max(hi, min_h) * wi
+        return bad
+    d, d2, one, mh = F32(delta), F32(delta * delta), F32(1.0), F32(min_h)
     for i in range(raw.shape[0]):
         bad += _bad_real(y[i]) + _bad_weight(w, i, has_w)
         z = F32(float(raw[i]) - float(y[i]))
@@ -129,23 +141,30 @@ def _huber(raw, y, w, has_w, delta, mode, min_h, g, h):
     return bad
 
 
-def _quantile(raw, y, w, has_w, alpha, unused, unused2, g, h):
-    hi_, lo_, one = F32(1.0 - alpha), F32(-alpha), F32(1.0)
+def _quantile(raw, y, w, has_w, alpha, scale, mode, g, h):
+    # grad s * (1 - alpha or -alpha); hess 1 ("constant") or |grad / s| / max(|r| / s, 0.3)
+    hi_, lo_, one = F32((1.0 - alpha) * scale), F32(-alpha * scale), F32(1.0)
+    ua, ub, inv_s, fl = F32(1.0 - alpha), F32(alpha), 1.0 / scale, F32(QUANTILE_FLOOR)
     bad = 0
     for i in range(raw.shape[0]):
         bad += _bad_real(y[i]) + _bad_weight(w, i, has_w)
-        r = F32(float(raw[i]) - float(y[i]))
+        r64 = float(raw[i]) - float(y[i])
         wi = F32(w[i]) if has_w else one
-        g[i] = (hi_ if r >= 0 else lo_) * wi
-        h[i] = wi
+        g[i] = (hi_ if r64 >= 0 else lo_) * wi
+        if mode == CONSTANT:
+            h[i] = wi
+        else:
+            h[i] = (ua if r64 >= 0 else ub) / max(F32(abs(r64) * inv_s), fl) * wi
     return bad
 
 
-def _logcosh(raw, y, w, has_w, unused, mode, min_h, g, h):
+def _logcosh(raw, y, w, has_w, scale, mode, min_h, g, h):
+    # in x = r / scale: grad scale * tanh(x), exact hess sech^2(x), irls tanh(x) / x
+    inv_s = 1.0 / scale
     bad = 0
     for i in range(raw.shape[0]):
         bad += _bad_real(y[i]) + _bad_weight(w, i, has_w)
-        r = float(raw[i]) - float(y[i])
+        r = (float(raw[i]) - float(y[i])) * inv_s
         a = abs(r)
         # tanh|r| = (1 - e) / (1 + e) with e = exp(-2|r|): one exp; for |r| < 1e-4 the
         # cancellation in 1 - e is avoided by tanh r = r - r^3/3 (next term 2r^5/15 < 1e-20 r).
@@ -158,7 +177,7 @@ def _logcosh(raw, y, w, has_w, unused, mode, min_h, g, h):
         else:
             hi = 1.0
         wi = float(w[i]) if has_w else 1.0
-        g[i] = (t if r >= 0.0 else -t) * wi
+        g[i] = (t if r >= 0.0 else -t) * scale * wi
         h[i] = max(hi, min_h) * wi
     return bad
 

@@ -247,3 +247,17 @@ def test_class_balanced_without_counts_is_refused_on_lightgbm_dask(client):
     clf = lgb.DaskLGBMClassifier(n_estimators=5, verbose=-1, client=client, **gbl.sklearn_params(fixed))
     clf.fit(Xd, yd)
     assert clf.booster_.num_trees() == 5
+
+
+def test_class_balanced_in_an_ordinary_dask_task_is_not_refused(client):
+    """Only LightGBM's Dask training is refused: a whole fit run in one task has all its data."""
+
+    def fit(backend):
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(300, 3))
+        y = (X[:, 0] + rng.normal(size=300) > 1.2).astype(int)
+        clf = gb.GBClassifier(gb.ClassBalanced(gb.Logistic(), 0.99), backend=backend, n_estimators=5)
+        return clf.fit(X, y).predict_proba(X[:3]).sum(axis=1)
+
+    for backend in ("xgboost", "lightgbm"):
+        np.testing.assert_allclose(client.submit(fit, backend, pure=False).result(), 1.0)

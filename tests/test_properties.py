@@ -74,7 +74,14 @@ def test_robust_init_scores_lie_within_the_labels(y, delta):
 
 @pytest.mark.parametrize(
     "loss",
-    [gb.Huber(), gb.PseudoHuber(), gb.LogCosh(), gb.Quantile(0.2), gb.Logistic(), gb.BinaryFocal()],
+    [
+        gb.Huber(1.0),
+        gb.PseudoHuber(1.0),
+        gb.LogCosh(scale=1.0),
+        gb.Quantile(0.2, scale=1.0),
+        gb.Logistic(),
+        gb.BinaryFocal(),
+    ],
     ids=loss_id,
 )
 def test_largest_finite_margins(loss):
@@ -86,3 +93,14 @@ def test_largest_finite_margins(loss):
         g, h = loss.gradient_hessian(y, raw)
         value = loss.loss(y, raw)
     assert np.all(np.isfinite(value)) and np.all(np.isfinite(g)) and np.all(h > 0)
+
+
+@pytest.mark.parametrize("loss", [gb.Huber(), gb.PseudoHuber(), gb.LogCosh(), gb.Quantile(0.2)], ids=loss_id)
+def test_data_derived_scales_keep_grad_and_hess_finite_at_the_largest_margins(loss):
+    # the scale then is itself ~1e308: the loss VALUE (r^2 / 2 inside the scale) exceeds the
+    # float range, as it truly does; the gradient and hessian stay finite and positive
+    top = np.finfo(np.float64).max
+    for raw in (np.array([-top, -1e300, 0.5, 710.0, 1e300, top]), np.array([1e300, 1e300, 2e300, 0, 0, 0.0])):
+        with np.errstate(**STRICT):
+            g, h = loss.gradient_hessian(np.zeros(6), raw)
+        assert np.all(np.isfinite(g)) and np.all(np.isfinite(h)) and np.all(h > 0)

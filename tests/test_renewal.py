@@ -27,7 +27,8 @@ def wage():
 def test_renewal_matches_the_builtin_quantile_objective_on_real_data(wage, alpha):
     X, y, Xt, yt = wage
     params = {"learning_rate": 0.1, "min_data_in_leaf": 20}
-    plain = gbl.train(gb.Quantile(alpha), X, y, None, params=params, num_boost_round=100).raw(Xt)
+    textbook = gb.Quantile(alpha, scale=1.0, hessian="constant")
+    plain = gbl.train(textbook, X, y, None, params=params, num_boost_round=100).raw(Xt)
     renewed = gbl.train(
         gb.Quantile(alpha), X, y, None, params=params, num_boost_round=100, renew_leaves=True
     ).raw(Xt)
@@ -65,9 +66,8 @@ def test_renewed_model_predicts_the_scores_it_was_trained_on(wage):
 def test_estimator_renews_by_default_on_lightgbm_and_stops_early(wage):
     X, y, Xt, yt = wage
     m = gb.GBRegressor(gb.Quantile([0.1, 0.5, 0.9]), backend="lightgbm", n_estimators=100, max_depth=3)
-    off = gb.GBRegressor(
-        gb.Quantile([0.1, 0.5, 0.9]), backend="lightgbm", n_estimators=100, max_depth=3, leaf_renewal=False
-    )
+    textbook = gb.Quantile([0.1, 0.5, 0.9], scale=1.0, hessian="constant")
+    off = gb.GBRegressor(textbook, backend="lightgbm", n_estimators=100, max_depth=3, leaf_renewal=False)
     q_on, q_off = m.fit(X, y).predict(Xt), off.fit(X, y).predict(Xt)
     for k, a in enumerate([0.1, 0.5, 0.9]):
         assert pinball(yt, q_on[:, k], a) < pinball(yt, q_off[:, k], a)

@@ -294,3 +294,66 @@ def test_an_invalid_weight_met_by_a_kernel_raises_the_error_naming_it():
     for loss in (gb.Huber(), gb.BinaryFocal()):
         with pytest.raises(ValueError, match="sample_weight contains 1 non-finite"):
             loss(y, np.zeros(4), w)
+
+
+# -------------------------------------------------------------------- review findings
+def test_set_params_replacing_a_nested_loss_and_setting_its_parameter_keeps_the_new_class():
+    cb = gb.ClassBalanced(gb.Logistic(), 0.99)
+    cb.set_params(base_loss=gb.BinaryFocal(gamma=1.0), base_loss__gamma=3.0)
+    assert type(cb.base_loss) is gb.BinaryFocal and cb.base_loss.gamma == 3.0
+
+
+class PowerBalanced(gb.ClassBalanced):
+    """A ClassBalanced subclass with a parameter of its own."""
+
+    def __init__(self, base_loss, beta=0.999, *, class_counts=None, normalize="samples", power=1.0):
+        self.power = power
+        super().__init__(base_loss, beta, class_counts=class_counts, normalize=normalize)
+
+    def _weights_from_counts(self, counts):
+        return super()._weights_from_counts(counts) ** self.power
+
+
+def test_a_class_balanced_subclass_keeps_its_parameters_in_the_objective():
+    rng = np.random.default_rng(0)
+    y = (rng.random(300) < 0.1).astype(float)
+    raw = rng.normal(size=300)
+    loss = PowerBalanced(gb.Logistic(), 0.99, power=3.0)
+    g, h = loss(y, raw)  # the sklearn convention: the adapters' path
+    g_ref, h_ref = loss.gradient_hessian(y, raw)
+    np.testing.assert_allclose(g, g_ref, rtol=1e-6)
+    np.testing.assert_allclose(h, h_ref, rtol=1e-6)
+    plain = gb.ClassBalanced(gb.Logistic(), 0.99).gradient(y, raw)
+    assert np.max(np.abs(g_ref - plain)) > 1.0
+
+
+@pytest.mark.parametrize("renewal", [True, False])
+def test_a_one_element_alpha_list_predicts_one_column_on_lightgbm(renewal):
+    X, y = regression(n=400)
+    m = gb.GBRegressor(gb.Quantile([0.5]), backend="lightgbm", n_estimators=10, leaf_renewal=renewal)
+    pred = m.fit(X, y).predict(X[:5])
+    assert pred.shape == (5,)
+    assert np.all(np.abs(pred - np.median(y)) < 5 * np.std(y))
+
+
+def test_bake_init_score_refuses_the_linear_trees_alias():
+    X, y = regression()
+    loss = gb.SquaredError()
+    init = loss.init_score(y)
+    ds = lgb.Dataset(X, y, init_score=gbl.init_score_rows(init, len(y)))
+    b = lgb.train({**LGB, "objective": loss, "linear_trees": True}, ds, 5)
+    with pytest.raises(ValueError, match="linear_tree"):
+        gbl.bake_init_score(b, init)
+
+
+def test_a_lightgbm_model_pickled_by_version_0_1_0_still_predicts_with_its_start():
+    X, y = regression()
+    y = y + 100.0
+    m = gb.GBRegressor(gb.SquaredError(), backend="lightgbm", n_estimators=10).fit(X, y)
+    want = m.predict(X)
+    model = m.model_
+    gbl.bake_init_score(model.boosters[0], model.inits[0])  # 0.1.0 baked the start in
+    old_state = {"boosters": model.boosters, "loss": model.loss, "constants": [None]}
+    revived = gbl.Model.__new__(gbl.Model)
+    revived.__setstate__(old_state)
+    np.testing.assert_allclose(revived.raw(X), want, rtol=1e-12)

@@ -8,9 +8,6 @@ import sys
 import numpy as np
 
 from .._validation import as_float_array, check_sample_weight, squeeze_column
-from ..losses import Loss
-
-_BASE_FITTED_TO = Loss._fitted_to
 
 # What to set in each framework so that raw margins get the loss's shape.
 _ADVICE = {
@@ -58,60 +55,98 @@ def as_margin(loss, raw, framework: str) -> np.ndarray:
 
 
 class Prepared:
-    """What one objective call needs, built from the labels and weights as they are NOW.
+    """Validated labels and weights for objective calls, as they are NOW.
 
-    Nothing here outlives the call that built it (or, for a training loop that owns its own
-    labels, that loop): no cache keyed by a dataset or a loss, so a relabelled dataset
+    Built at every call from what the framework hands over (or once by a training loop that
+    owns its labels): no cache keyed by a dataset or a loss, so a relabelled dataset
     (``set_label``/``set_weight``), two threads training at once, or two losses that print
     alike cannot see each other's labels or buffers.
     """
 
-    __slots__ = ("loss", "y", "w", "w_loss", "kernel")
+    __slots__ = ("loss", "y", "w")
 
     def __init__(self, loss, y_true, sample_weight):
-        from .. import _kernels  # numba is imported on first use, not with the package
-
-        y = loss.validate_y(y_true)
-        w = check_sample_weight(sample_weight, y.shape[0])
-        # data-derived parameters (class counts) from these labels, over all workers when
-        # the training is distributed
-        loss = loss._fitted_to(y, w, distributed_sum())
-        spec, w_eff = loss._kernel_plan(y, w)
-        self.kernel = spec if (spec is not None and _kernels.AVAILABLE) else None
-        self.loss, self.y, self.w, self.w_loss = loss, y, w_eff, w
+        self.loss = loss
+        self.y = loss.validate_y(y_true)
+        self.w = check_sample_weight(sample_weight, self.y.shape[0])
 
 
-def distributed_sum():
-    """How to sum an array over the workers of the training run this call is part of.
+def collective():
+    """How this call sees the other workers of its training run.
 
-    - inside an XGBoost collective (``xgboost.dask``, both APIs): its allreduce;
+    - inside an XGBoost collective (``xgboost.dask``, both APIs): sums and maxima over the
+      workers by its allreduce;
     - inside a Dask worker with no collective (LightGBM on Dask: its network is not reachable
-      from Python): a function that refuses, since this worker holds one shard of the data;
+      from Python): an object that refuses, since this worker holds one shard of the data;
     - otherwise None: this process holds all the data.
 
     No framework is imported here: XGBoost's collective is used only if XGBoost is loaded.
     """
     xgb = sys.modules.get("xgboost")
     if xgb is not None and xgb.collective.is_distributed():
-        op = xgb.collective.Op.SUM
-        return lambda a: xgb.collective.allreduce(np.ascontiguousarray(a, dtype=np.float64), op)
-    dist = sys.modules.get("distributed")
-    if dist is not None:
-        try:
-            dist.get_worker()
-        except ValueError:
-            return None
-        return _refuse_shard_sum
+        return _XGBoostCollective(xgb.collective)
+    if "lightgbm.dask" in sys.modules and _inside_lightgbm_dask_training():
+        return _ShardOnly()
     return None
 
 
-def _refuse_shard_sum(a):
-    raise ValueError(
-        "class_counts=None counts the classes of the training data, but this Dask worker holds "
-        "only its shard and LightGBM offers no collective to sum the counts over the workers: "
+def _inside_lightgbm_dask_training() -> bool:
+    """True when this call runs under ``lightgbm.dask``'s per-worker training function.
+
+    LightGBM's Dask training calls the objective with the worker's shard and no handle on
+    the other workers; any other code that happens to run in a Dask task (``client.submit``,
+    joblib's Dask backend) holds its whole data and must not be refused. The frames are the
+    only place that tells the two apart (~20 frames to walk, only for a loss that asks).
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "_train_part" and code.co_filename.replace("\\", "/").endswith("lightgbm/dask.py"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+class _XGBoostCollective:
+    def __init__(self, coll):
+        self._coll = coll
+
+    def sum(self, a, what):
+        return self._coll.allreduce(np.ascontiguousarray(a, dtype=np.float64), self._coll.Op.SUM)
+
+    def max(self, a, what):
+        return self._coll.allreduce(np.ascontiguousarray(a, dtype=np.float64), self._coll.Op.MAX)
+
+
+_SHARD_ONLY_FIX = {
+    "class_counts": (
+        "class_counts=None counts the classes of the training data",
         "pass the global counts, ClassBalanced(..., class_counts="
-        "gbobjectives.adapters.dask.class_counts(loss, y)) (or use xgboost.dask, where they are summed)"
-    )
+        "gbobjectives.adapters.dask.class_counts(loss, y))",
+    ),
+    "delta": (
+        "delta=None sets delta from the residuals of all the rows at every round",
+        "pass delta in target units (for example the residual quantile of a first fit)",
+    ),
+    "scale": (
+        "scale=None sets the scale from the residuals of all the rows at every round",
+        "pass scale in target units (for example the mean absolute residual of a first fit)",
+    ),
+}
+
+
+class _ShardOnly:
+    """A Dask worker's view when no collective reaches the others: it refuses, by name."""
+
+    def sum(self, a, what):
+        problem, fix = _SHARD_ONLY_FIX[what]
+        raise ValueError(
+            f"{problem}, but this Dask worker holds only its shard and LightGBM offers no "
+            f"collective to combine the workers' values: {fix} (or use xgboost.dask, where "
+            "they are combined)"
+        )
+
+    max = sum
 
 
 def _new_outputs(shape):
@@ -121,34 +156,45 @@ def _new_outputs(shape):
     return np.empty(shape, dtype=np.float32), np.empty(shape, dtype=np.float32)
 
 
+def _run(loss, y, raw, w, g, h) -> int:
+    """The loss's kernel (or its numpy code) into g, h; returns the kernel's invalid-row count."""
+    from .. import _kernels  # numba is imported on first use, not with the package
+
+    spec, w_eff = loss._kernel_plan(y, w)
+    if spec is not None and _kernels.AVAILABLE:
+        return _kernels.run(spec, raw, y, w_eff, g, h)  # any memory layout: no copy
+    g64, h64 = loss._weighted_grad_hess(y, raw.astype(np.float64, copy=False), w)
+    np.copyto(g, g64, casting="same_kind")
+    np.copyto(h, h64, casting="same_kind")
+    return 0
+
+
 def compute(loss, prep: Prepared, raw, framework: str):
     """(grad, hess) for one round as two NEW float32 arrays that belong to the caller."""
     raw = as_margin(loss, raw, framework)
     if raw.shape[0] != prep.y.shape[0]:
         raise ValueError(f"{framework} passed {raw.shape[0]} raw predictions for {prep.y.shape[0]} labels")
     g, h = _new_outputs(raw.shape)
-    if prep.kernel is not None:
-        from .. import _kernels
-
-        _kernels.run(prep.kernel, raw, prep.y, prep.w, g, h)  # any memory layout: no copy
-    else:
-        g64, h64 = prep.loss._weighted_grad_hess(prep.y, raw.astype(np.float64, copy=False), prep.w_loss)
-        np.copyto(g, g64, casting="same_kind")
-        np.copyto(h, h64, casting="same_kind")
+    # data-derived parameters (class counts, residual scale) from this call's data, over all
+    # workers when the training is distributed
+    _run(prep.loss._at(prep.y, raw, prep.w, collective()), prep.y, raw, prep.w, g, h)
     return g, h
 
 
-def _direct_kernel(loss):
-    """The kernel spec when the labels can go to the kernel unvalidated (it checks them), or None.
+def _checks_in_kernel(loss) -> bool:
+    """True where the labels may go to the compiled kernel unvalidated (it checks them).
 
-    Not for losses with data-derived parameters (``_fitted_to``: class counts), whose labels
-    must be valid before they are counted, nor for multi-output labels.
+    Not for losses whose ``_at`` reads the labels as class indices (class counts), nor for
+    multi-output labels, nor without a kernel.
     """
-    from .. import _kernels  # numba is imported on first use, not with the package
+    from .. import _kernels
 
-    if not _kernels.AVAILABLE or type(loss)._fitted_to is not _BASE_FITTED_TO:
-        return None
-    return loss._kernel_plan(None, None)[0]
+    return (
+        _kernels.AVAILABLE
+        and not loss._at_reads_labels
+        and loss.n_outputs == 1
+        and "_kernel_spec" in type(loss).__dict__  # the rule of Loss._kernel_plan
+    )
 
 
 def grad_hess(loss, y_true, raw, sample_weight, framework: str):
@@ -161,11 +207,8 @@ def grad_hess(loss, y_true, raw, sample_weight, framework: str):
     them in the same pass (no copy, no extra pass); if it counts an invalid one, the full
     validation runs to raise the error that names it.
     """
-    spec = _direct_kernel(loss)
-    if spec is None:
+    if not _checks_in_kernel(loss):
         return compute(loss, Prepared(loss, y_true, sample_weight), raw, framework)
-    from .. import _kernels
-
     raw = as_margin(loss, raw, framework)
     y = squeeze_column("y_true", as_float_array("y_true", y_true))
     w = None
@@ -175,7 +218,7 @@ def grad_hess(loss, y_true, raw, sample_weight, framework: str):
         Prepared(loss, y_true, sample_weight)  # raises for y and w of different lengths
         raise ValueError(f"{framework} passed {raw.shape[0]} raw predictions for {y.shape[0]} labels")
     g, h = _new_outputs(raw.shape)
-    if _kernels.run(spec, raw, y, w, g, h):
+    if _run(loss._at(y, raw, w, collective()), y, raw, w, g, h):
         Prepared(loss, y_true, sample_weight)  # raises the error naming the invalid value
         raise ValueError(f"y_true or sample_weight holds values that are not valid for {loss!r}")
     return g, h

@@ -59,7 +59,9 @@ def bake_init_score(booster, init) -> None:
             "bake_init_score was already called on this booster (start "
             f"{booster._gbobjectives_baked_init!r}); baking again would add the start twice"
         )
-    if str(booster.params.get("linear_tree", "false")).lower() in ("true", "1"):
+    if any(
+        str(booster.params.get(k, "false")).lower() in ("true", "1") for k in ("linear_tree", "linear_trees")
+    ):
         raise ValueError(
             "bake_init_score cannot bake into a model trained with linear_tree=True: "
             "set_leaf_output does not reach linear leaves. Add the start at predict time "
@@ -120,6 +122,14 @@ class Model:
         self.loss = loss
         self.inits = inits
 
+    def __setstate__(self, state):
+        # a model pickled by gbobjectives 0.1.0 baked the start into its boosters and kept
+        # ``constants`` only for constant models
+        if "inits" not in state:
+            consts = state.pop("constants", None) or [None] * len(state["boosters"])
+            state["inits"] = [0.0 if b is not None else c for b, c in zip(state["boosters"], consts)]
+        self.__dict__.update(state)
+
     @property
     def booster(self):
         return self.boosters[0] if len(self.boosters) == 1 else self.boosters
@@ -168,7 +178,7 @@ def train(
 
         models = [
             train(
-                Quantile(float(a)),
+                Quantile(float(a), scale=loss.scale, hessian=loss.hessian),
                 X,
                 y,
                 sample_weight,
@@ -184,6 +194,8 @@ def train(
         ]
         return Model([m.boosters[0] for m in models], loss, [m.inits[0] for m in models])
     init = loss.init_score(y, sample_weight)
+    if loss.n_outputs == 1:  # Quantile([a]) gives a (1,) start: one column is one model
+        init = float(np.ravel(init)[0])
     p = {"verbosity": -1, **params, "objective": loss}
     if loss.task == "multiclass":
         p["num_class"] = loss.n_outputs

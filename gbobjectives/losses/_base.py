@@ -41,6 +41,8 @@ class Loss:
     link = None
     hessian_exact = True
     min_hessian = 0.0
+    # True where ``_at`` reads the labels as class indices (so they must be valid first)
+    _at_reads_labels = False
 
     # ------------------------------------------------------------------ parameters
     @classmethod
@@ -79,14 +81,16 @@ class Loss:
                 current[head] = value
         new_nested = {}
         for head, sub in nested.items():
-            inner = copy.deepcopy(current[head])
+            inner = copy.deepcopy(current[head])  # the replacement, if one was given too
             inner.set_params(**sub)  # raises before anything of self is touched
             new_nested[head] = inner
         candidate = type(self)(**{**current, **new_nested})  # validates the whole set
         for head, inner in new_nested.items():
             target = getattr(self, head)
-            target.__dict__.update(inner.__dict__)
-            candidate.__dict__[head] = target
+            if head not in params and type(target) is type(inner):
+                # only nested parameters changed: update the nested object in place
+                target.__dict__.update(inner.__dict__)
+                candidate.__dict__[head] = target
         self.__dict__.update(candidate.__dict__)
         return self
 
@@ -135,7 +139,7 @@ class Loss:
         raise NotImplementedError
 
     def validate_y(self, y_true) -> np.ndarray:
-        """The labels checked and converted once (adapters cache this across rounds)."""
+        """The labels checked and converted to the form the loss's code uses."""
         y = as_float_array("y_true", y_true)
         if not (self.task == "regression" and self.n_outputs > 1 and y.ndim == 2):
             y = squeeze_column("y_true", y)
@@ -155,7 +159,7 @@ class Loss:
     def loss(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
         """Per-sample loss, times ``sample_weight`` when given."""
         y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
-        out = self._loss(y, raw)
+        out = self._at(y, raw, w)._loss(y, raw)
         return out if w is None else _times_weight(out, w)
 
     def gradient_hessian(self, y_true, raw_prediction, sample_weight=None):
@@ -165,7 +169,7 @@ class Loss:
         positive for unit weights (a zero weight gives a zero row, as in the built-ins).
         """
         y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
-        return self._weighted_grad_hess(y, raw, w)
+        return self._at(y, raw, w)._weighted_grad_hess(y, raw, w)
 
     def gradient(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
         return self.gradient_hessian(y_true, raw_prediction, sample_weight)[0]
@@ -194,11 +198,13 @@ class Loss:
             return None, w
         return self._kernel_spec(), w
 
-    def _fitted_to(self, y, w, allreduce=None) -> Loss:
-        """This loss with every parameter that is derived from the training data fixed from
-        (validated) ``y`` and ``w``; ``allreduce`` sums an array over the workers of a
-        distributed training run (None: this process holds all the data). Losses without
-        data-derived parameters return themselves."""
+    def _at(self, y, raw, w, collective=None) -> Loss:
+        """The loss for one call: this loss with every parameter that is derived from the data
+        (class counts, a residual scale) set from this call's validated labels ``y``, margins
+        ``raw`` and weights ``w``. Returns a new object (or self when nothing is derived), so
+        the loss itself never changes. ``collective`` (distributed training) has
+        ``sum(array, what)`` and ``max(array, what)`` over the workers; None: this process
+        holds all the data."""
         return self
 
     def init_score(self, y_true, sample_weight=None):

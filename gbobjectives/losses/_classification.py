@@ -21,6 +21,8 @@ other classes share q in proportions rho_k = softmax_{j != y}(z)_k (so p_k = rho
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from .._numerics import log1pexp, log_sigmoid, logit, logsumexp, pow_from_log, sigmoid
@@ -450,6 +452,8 @@ class ClassBalanced(Loss):
                     f"{self._n_classes} non-negative counts"
                 )
 
+    _at_reads_labels = True  # class counts
+
     # The wrapped loss decides task, link, outputs and hessian flags.
     task = property(lambda self: self.base_loss.task)
     link = property(lambda self: self.base_loss.link)
@@ -499,7 +503,7 @@ class ClassBalanced(Loss):
 
     def loss(self, y_true, raw_prediction, sample_weight=None):
         y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
-        return self.base_loss._loss(y, raw) * self._effective_weight(y, w)
+        return self.base_loss._loss(y, raw) * self._at(y, raw, w)._effective_weight(y, w)
 
     def _weighted_grad_hess(self, y, raw, w):
         return self.base_loss._weighted_grad_hess(y, raw, self._effective_weight(y, w))
@@ -513,13 +517,15 @@ class ClassBalanced(Loss):
         spec = self.base_loss._kernel_plan(y, None)[0] if "_kernel_plan" in type(self).__dict__ else None
         return spec, self._effective_weight(y, w)
 
-    def _fitted_to(self, y, w, allreduce=None):
-        """With ``class_counts=None``: the counts of these labels, summed over the workers when
-        training is distributed (each worker holds one shard; its own counts are not the
-        class frequencies)."""
+    def _at(self, y, raw, w, collective=None):
+        """With ``class_counts=None``: a copy with the counts of these labels, summed over the
+        workers when training is distributed (each worker holds one shard; its own counts are
+        not the class frequencies)."""
         if self.class_counts is not None:
             return self
         counts = np.bincount(y.astype(np.int64), weights=w, minlength=self._n_classes).astype(np.float64)
-        if allreduce is not None:
-            counts = np.asarray(allreduce(counts), dtype=np.float64)
-        return type(self)(self.base_loss, self.beta, class_counts=counts, normalize=self.normalize)
+        if collective is not None:
+            counts = np.asarray(collective.sum(counts, "class_counts"), dtype=np.float64)
+        out = copy.copy(self)  # a subclass keeps its own parameters and methods
+        out.class_counts = counts
+        return out

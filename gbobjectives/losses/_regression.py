@@ -21,6 +21,8 @@ choices are within about 30% of each other.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from .._numerics import logcosh, sech2, weighted_quantile
@@ -30,6 +32,57 @@ from ._base import Loss, check_min_hessian, minimise_1d
 
 _HESSIANS = ("exact", "irls", "constant")
 _MODE = {"exact": 0, "irls": 1, "constant": 2}  # the kernels' codes (gbobjectives._kernels)
+
+# The residual scale is read off at most this many rows, evenly strided (deterministic): the
+# q-quantile of 65,536 values is within about 0.4% (q = 0.9) of the full data's, at a cost
+# of ~1 ms per round instead of ~10 ms for a full partition at 1e6 rows.
+_QUANTILE_FLOOR = 0.3  # Quantile's irls hessian: |r| floored at 0.3 scale (see Quantile)
+_SCALE_ROWS = 65536
+_HIST_BINS = 4096  # distributed: log-spaced histogram bins of |r| (1.1% apart over 20 decades)
+
+
+def residual_scale(r: np.ndarray, w, q: float, collective=None) -> float:
+    """The q-quantile of |r| (weighted by w), the data-derived delta / scale of the robust losses.
+
+    ``r`` is the residual of this round, so the scale follows the model as it fits, and
+    multiplying the target by c multiplies it by c (the losses stay scale-equivariant).
+    ``collective`` (distributed training): the quantile of all workers' residuals, from a
+    log-spaced histogram summed over the workers. Falls back to 1.0 where no positive finite
+    value exists (a perfect fit: every gradient is 0 whatever the scale; or invalid labels,
+    which the caller reports).
+    """
+    a = np.abs(r).ravel()
+    ww = None if w is None else (np.broadcast_to(w[:, None], r.shape).ravel() if r.ndim == 2 else w)
+    if collective is None:
+        step = max(1, -(-a.size // _SCALE_ROWS))
+        value = weighted_quantile(a[::step], q, None if ww is None else ww[::step])
+    else:
+        value = _distributed_quantile(a, ww, q, collective)
+    if not (np.isfinite(value) and value > 0):
+        finite = a[np.isfinite(a)]
+        value = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    return value
+
+
+def _distributed_quantile(a, w, q, collective):
+    top = float(collective.max(np.array([np.max(a[np.isfinite(a)], initial=0.0)]), "delta")[0])
+    if not top > 0:
+        return 1.0
+    edges = top * np.logspace(-20, 0, _HIST_BINS)
+    idx = np.searchsorted(edges, a, side="left")
+    hist = np.bincount(np.minimum(idx, _HIST_BINS - 1), weights=w, minlength=_HIST_BINS)
+    hist = collective.sum(hist.astype(np.float64), "delta")
+    cum = np.cumsum(hist)
+    return float(edges[min(int(np.searchsorted(cum, q * cum[-1], side="left")), _HIST_BINS - 1)])
+
+
+def _check_scale(name, value):
+    if value is not None:
+        check_scalar(name, value, low=0.0, high=np.inf, low_inclusive=False)
+
+
+def _check_residual_quantile(value):
+    check_scalar("residual_quantile", value, low=0.0, high=1.0, low_inclusive=False)
 
 
 class _RegressionLoss(Loss):
@@ -42,6 +95,11 @@ class _RegressionLoss(Loss):
 
     def _residual(self, y, raw):
         return raw - (y if raw.ndim == y.ndim else y[:, None])
+
+    def _init_median(self, y, w):
+        """The weighted median: the start of a loss whose scale is derived from the residuals
+        (scale-equivariant, and the limit of every robust loss here as its scale -> 0)."""
+        return weighted_quantile(y, 0.5, w)
 
     def _init_convex(self, y, w, grad):
         """Minimiser of sum_i w_i L(c - y_i) for a convex L with derivative ``grad``."""
@@ -79,9 +137,24 @@ class _RobustLoss(_RegressionLoss):
     def hessian_exact(self):
         return self.hessian == "exact"
 
+    _scale_param = "delta"  # the parameter that None makes data-derived
+
     def _validate_robust(self):
+        _check_scale(self._scale_param, getattr(self, self._scale_param))
+        _check_residual_quantile(self.residual_quantile)
         check_choice("hessian", self.hessian, _HESSIANS)
         check_min_hessian(self.min_hessian)
+
+    def _at(self, y, raw, w, collective=None):
+        """With ``delta`` (``scale``) None: a copy with it set to the ``residual_quantile``
+        quantile of this round's |residuals| (scikit-learn's GradientBoostingRegressor
+        re-sets its Huber delta the same way every round, with alpha=0.9)."""
+        if getattr(self, self._scale_param) is not None:
+            return self
+        out = copy.copy(self)
+        value = residual_scale(self._residual(y, raw), w, self.residual_quantile, collective)
+        setattr(out, self._scale_param, value)
+        return out
 
     def _finish_hessian(self, r, g, exact):
         """Pick the hessian the user chose; floor it at min_hessian so it stays > 0."""
@@ -109,8 +182,13 @@ class Huber(_RobustLoss):
 
     Parameters
     ----------
-    delta : float > 0
-        Where the loss turns from quadratic to linear. delta -> inf is ``SquaredError``.
+    delta : float > 0 or None, default None
+        Where the loss turns from quadratic to linear, in target units. delta -> inf is
+        ``SquaredError``. None: at every round, the ``residual_quantile`` quantile of the
+        |residuals| (scale-free: fitting c * y predicts c times the fit on y).
+    residual_quantile : float in (0, 1], default 0.9
+        Used when ``delta`` is None: the share of residuals treated quadratically (0.9 as in
+        scikit-learn's GradientBoostingRegressor(loss="huber")). The scale-free knob to tune.
     hessian : {"irls", "constant", "exact"}, default "irls"
         The exact hessian is 0 beyond delta, where a Newton step divides by zero. "irls" gives
         min(1, delta / |r|) (the classical Huber IRLS weight); "constant" returns 1 everywhere,
@@ -120,14 +198,14 @@ class Huber(_RobustLoss):
         Floor of the returned hessian.
     """
 
-    def __init__(self, delta=1.0, *, hessian="irls", min_hessian=1e-3):
+    def __init__(self, delta=None, *, residual_quantile=0.9, hessian="irls", min_hessian=1e-3):
         self.delta = delta
+        self.residual_quantile = residual_quantile
         self.hessian = hessian
         self.min_hessian = min_hessian
         self._validate_params()
 
     def _validate_params(self):
-        check_scalar("delta", self.delta, low=0.0, high=np.inf, low_inclusive=False)
         self._validate_robust()
 
     def _loss(self, y, raw):
@@ -145,6 +223,8 @@ class Huber(_RobustLoss):
         return g, self._finish_hessian(r, g, lambda: (np.abs(r) <= d).astype(np.float64))
 
     def _init(self, y, w):
+        if self.delta is None:
+            return self._init_median(y, w)
         d = float(self.delta)
         return self._init_convex(y, w, lambda r: np.clip(r, -d, d))
 
@@ -166,8 +246,11 @@ class PseudoHuber(_RobustLoss):
 
     Parameters
     ----------
-    delta : float > 0
-        XGBoost's ``huber_slope``.
+    delta : float > 0 or None, default None
+        XGBoost's ``huber_slope``, in target units. None: at every round, the
+        ``residual_quantile`` quantile of the |residuals| (scale-free).
+    residual_quantile : float in (0, 1], default 0.9
+        Used when ``delta`` is None (see ``Huber``).
     hessian : {"irls", "exact", "constant"}, default "irls"
         "exact" reproduces XGBoost's ``reg:pseudohubererror`` (tested to float32 precision);
         the default "irls" (1/s) trains where the exact one overshoots (module docstring).
@@ -177,14 +260,14 @@ class PseudoHuber(_RobustLoss):
         only for |r| > 1e4 delta, so parity with XGBoost holds on any sensibly started model.
     """
 
-    def __init__(self, delta=1.0, *, hessian="irls", min_hessian=1e-12):
+    def __init__(self, delta=None, *, residual_quantile=0.9, hessian="irls", min_hessian=1e-12):
         self.delta = delta
+        self.residual_quantile = residual_quantile
         self.hessian = hessian
         self.min_hessian = min_hessian
         self._validate_params()
 
     def _validate_params(self):
-        check_scalar("delta", self.delta, low=0.0, high=np.inf, low_inclusive=False)
         self._validate_robust()
 
     def _loss(self, y, raw):
@@ -202,6 +285,8 @@ class PseudoHuber(_RobustLoss):
         return g, self._finish_hessian(r, g, lambda: inv_s * inv_s * inv_s)
 
     def _init(self, y, w):
+        if self.delta is None:
+            return self._init_median(y, w)
         d = float(self.delta)
         return self._init_convex(y, w, lambda r: r / np.hypot(1.0, r / d))
 
@@ -210,27 +295,39 @@ class PseudoHuber(_RobustLoss):
 
 
 class LogCosh(_RobustLoss):
-    """Log-cosh loss.
+    """Log-cosh loss with a scale s (in target units).
 
-    Domain: y_true real. Link: identity::
+    Domain: y_true real. Link: identity. With r = raw_prediction - y_true and x = r / s::
 
-        L    = log(cosh(r))   computed as |r| + log1p(exp(-2|r|)) - log 2 (no overflow)
-        grad = tanh(r)
-        hess = sech(r)^2      (exact; below 1e-8 once |r| > 10, so Newton steps blow up)
+        L    = s^2 log(cosh(x))   computed as |x| + log1p(exp(-2|x|)) - log 2 (no overflow)
+        grad = s tanh(x)
+        hess = sech(x)^2      (exact; below 1e-8 once |x| > 10, so Newton steps blow up)
+
+    Quadratic (r^2 / 2) for |r| << s and linear (s |r|) beyond: s plays Huber's delta.
+    ``LogCosh(scale=1.0)`` is the textbook log(cosh(r)).
 
     Parameters
     ----------
+    scale : float > 0 or None, default None
+        s in target units. None: at every round, the ``residual_quantile`` quantile of the
+        |residuals| (scale-free: fitting c * y predicts c times the fit on y).
+    residual_quantile : float in (0, 1], default 0.9
+        Used when ``scale`` is None (see ``Huber``).
     hessian : {"irls", "exact", "constant"}, default "irls"
-        "irls" returns tanh(r) / r: the leaf value becomes a robustly weighted mean residual,
+        "irls" returns tanh(x) / x: the leaf value becomes a robustly weighted mean residual,
         which trains under default XGBoost/LightGBM settings on targets of any scale. "exact"
-        returns max(sech^2(r), min_hessian).
+        returns max(sech^2(x), min_hessian).
     min_hessian : float in (0, 1], default 1e-2
         Floor of the returned hessian. With the exact hessian LightGBM needed >= 1e-3: on a
         target of ~50 with heavy-tailed noise its MAE was 639.7 at a floor of 1e-6 against
         13.9 / 4.5 / 4.1 at 1e-3 / 1e-2 / 5e-2.
     """
 
-    def __init__(self, *, hessian="irls", min_hessian=1e-2):
+    _scale_param = "scale"
+
+    def __init__(self, scale=None, *, residual_quantile=0.9, hessian="irls", min_hessian=1e-2):
+        self.scale = scale
+        self.residual_quantile = residual_quantile
         self.hessian = hessian
         self.min_hessian = min_hessian
         self._validate_params()
@@ -239,18 +336,24 @@ class LogCosh(_RobustLoss):
         self._validate_robust()
 
     def _loss(self, y, raw):
-        return logcosh(self._residual(y, raw))
+        s = float(self.scale)
+        return s * s * logcosh(self._residual(y, raw) / s)
 
     def _grad_hess(self, y, raw):
+        s = float(self.scale)
         r = self._residual(y, raw)
-        g = np.tanh(r)
-        return g, self._finish_hessian(r, g, lambda: sech2(r))
+        x = r / s
+        g = s * np.tanh(x)
+        return g, self._finish_hessian(r, g, lambda: sech2(x))
 
     def _init(self, y, w):
-        return self._init_convex(y, w, np.tanh)
+        if self.scale is None:
+            return self._init_median(y, w)
+        s = float(self.scale)
+        return self._init_convex(y, w, lambda r: np.tanh(r / s))
 
     def _kernel_spec(self):
-        return ("logcosh", 0.0, _MODE[self.hessian], float(self.min_hessian))
+        return ("logcosh", float(self.scale), _MODE[self.hessian], float(self.min_hessian))
 
 
 class Quantile(_RegressionLoss):
@@ -259,23 +362,69 @@ class Quantile(_RegressionLoss):
     Domain: y_true real. Link: identity. With r = raw_prediction - y_true::
 
         L    = max(alpha (y - raw), (alpha - 1)(y - raw)) = (1 - alpha) r if r >= 0 else -alpha r
-        grad = 1 - alpha if r >= 0 else -alpha
-        hess = 1              (NOT the true hessian, which is 0 almost everywhere: boosting needs
-                               a hessian > 0, and 1 gives a gradient step)
+        grad = s (1 - alpha) if r >= 0 else -s alpha      (s: the step's scale)
+        hess = s |grad / s| / max(|r|, 0.3 s)    ("irls", default)
+             = 1                                  ("constant")
 
-    ``2 * Quantile(0.5)`` is the absolute error. With several alphas, raw predictions and grad/hess
-    have shape (n, K), one column per alpha; ``init_score`` returns the K weighted quantiles.
+    The true hessian is 0 almost everywhere, and boosting needs one > 0. The gradient is the
+    pinball gradient times s, in target units, so that steps are too: with s = 1 and
+    hessian 1 (the textbook objective) a leaf moves at most learning_rate per round, and a
+    target of 5e4 needs ~1e5 rounds to leave its start. The hessian stays dimensionless, so
+    ``lambda`` and ``min_child_weight`` keep their meaning.
+
+    "irls": each row's Newton step -grad/hess is exactly -r (it would land on its target), so
+    a leaf value is the mean residual weighted by (1 - alpha)/|r| above the target and
+    alpha/|r| below; its fixed point (leaf 0) is where a share alpha of the leaf's rows lies
+    below the prediction: the alpha-quantile, reached by reweighting as iteratively
+    reweighted least squares does, without leaf renewal (which XGBoost does not offer from
+    Python). |r| is floored at 0.3 s so rows on their target do not dominate. Measured on
+    the bundled data (XGBoost, 100 rounds, 30% held out), pinball loss against
+    ``reg:quantileerror`` at alpha 0.1 / 0.5 / 0.9: bikeshare 5.72 / 12.1 / 5.20 against
+    6.52 / 10.8 / 5.92; wage 5.42 / 11.8 / 7.07 against 5.08 / 11.6 / 6.80 ("constant":
+    9.10 / 17.0 / 12.4 on bikeshare; the symmetric majoriser 1 / (2|r|): 6.55 / 12.1 / 7.15).
+
+    ``2 * Quantile(0.5, scale=1)`` is the absolute error's gradient. With several alphas, raw
+    predictions and grad/hess have shape (n, K), one column per alpha; ``init_score`` returns
+    the K weighted quantiles. ``loss`` is the pinball loss whatever the scale.
 
     Parameters
     ----------
     alpha : float in (0, 1), or a sequence of them
+    scale : float > 0 or None, default None
+        s in target units. None: at every round, the mean |residual| of each column (scale-
+        free: fitting c * y predicts c times the fit on y). 1.0 is the textbook gradient.
+    hessian : {"irls", "constant"}, default "irls"
+        See above. ``Quantile(a, scale=1.0, hessian="constant")`` is the textbook objective.
     """
 
     hessian_exact = False
 
-    def __init__(self, alpha=0.5):
+    def __init__(self, alpha=0.5, *, scale=None, hessian="irls"):
         self.alpha = alpha
+        self.scale = scale
+        self.hessian = hessian
         self._validate_params()
+
+    def _at(self, y, raw, w, collective=None):
+        """With ``scale`` None: a copy with the scale of this round's residuals (per column)."""
+        if self.scale is not None:
+            return self
+        r = np.abs(self._residual(y, raw))
+        ww = np.ones(r.shape[0]) if w is None else w
+        # the mean of |r| / max|r|, times max|r|: no overflow with residuals near the float max
+        top = np.atleast_1d(np.max(np.where(np.isfinite(r), r, 0.0), axis=0, initial=0.0))
+        if collective is not None:
+            top = collective.max(top, "scale")
+        top = np.where(top > 0, top, 1.0)
+        sums = np.concatenate([np.atleast_1d(ww @ (r / (top if r.ndim == 2 else top[0]))), [ww.sum()]])
+        if collective is not None:
+            sums = collective.sum(sums, "scale")
+        mean_abs = top * (sums[:-1] / sums[-1]) if sums[-1] > 0 else np.ones(sums.size - 1)
+        # a column fitted exactly (or invalid labels, which the caller reports): any scale
+        mean_abs = np.where(np.isfinite(mean_abs) & (mean_abs > 0), mean_abs, 1.0)
+        out = copy.copy(self)
+        out.scale = float(mean_abs[0]) if raw.ndim == 1 else mean_abs
+        return out
 
     def _validate_params(self):
         if np.ndim(self.alpha) == 0:
@@ -299,6 +448,9 @@ class Quantile(_RegressionLoss):
                 )
         self._alphas = np.asarray(a, dtype=np.float64)
         self._multi = np.ndim(self.alpha) != 0
+        if not isinstance(self.scale, np.ndarray):  # an array only as set by _at
+            _check_scale("scale", self.scale)
+        check_choice("hessian", self.hessian, ("irls", "constant"))
 
     @property
     def alphas(self) -> np.ndarray:
@@ -341,8 +493,13 @@ class Quantile(_RegressionLoss):
     def _grad_hess(self, y, raw):
         r = self._residual(y, raw)
         a = self._levels(raw)
-        g = np.where(r >= 0, 1.0 - a, -a)
-        return g, np.ones_like(r)
+        unit = np.where(r >= 0, 1.0 - a, -a)
+        s = self.scale
+        if self.hessian == "constant":
+            return unit * s, np.ones_like(r)
+        # "irls": s |unit| / max(|r|, 0.3 s), written as |unit| / max(|r| / s, 0.3) so that
+        # no product overflows (s and |r| may both be near the float max)
+        return unit * s, np.abs(unit) / np.maximum(np.abs(r) / s, _QUANTILE_FLOOR)
 
     def _init(self, y, w):
         cols = [y if y.ndim == 1 else y[:, k] for k in range(self.n_outputs)]
@@ -350,4 +507,6 @@ class Quantile(_RegressionLoss):
         return q if self._multi else float(q[0])
 
     def _kernel_spec(self):
-        return None if self._multi else ("quantile", float(self._alphas[0]), 0, 0.0)
+        if self._multi:
+            return None
+        return ("quantile", float(self._alphas[0]), float(self.scale), _MODE[self.hessian])
