@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -36,10 +37,22 @@ class UsageError(Exception):
 # name -> (constructor, tasks, parameter names)
 LOSSES = {
     "squared_error": (lambda p: SquaredError(**p), ("regression",), ()),
-    "huber": (lambda p: Huber(**p), ("regression",), ("delta", "hessian", "min_hessian")),
-    "pseudo_huber": (lambda p: PseudoHuber(**p), ("regression",), ("delta", "hessian", "min_hessian")),
-    "logcosh": (lambda p: LogCosh(**p), ("regression",), ("hessian", "min_hessian")),
-    "quantile": (lambda p: Quantile(**p), ("regression",), ("alpha",)),
+    "huber": (
+        lambda p: Huber(**p),
+        ("regression",),
+        ("delta", "residual_quantile", "hessian", "min_hessian"),
+    ),
+    "pseudo_huber": (
+        lambda p: PseudoHuber(**p),
+        ("regression",),
+        ("delta", "residual_quantile", "hessian", "min_hessian"),
+    ),
+    "logcosh": (
+        lambda p: LogCosh(**p),
+        ("regression",),
+        ("scale", "residual_quantile", "hessian", "min_hessian"),
+    ),
+    "quantile": (lambda p: Quantile(**p), ("regression",), ("alpha", "scale", "hessian")),
     "logistic": (lambda p: Logistic(**p), ("binary", "multiclass"), ("min_hessian",)),
     "focal": (lambda p: BinaryFocal(**p), ("binary", "multiclass"), ("gamma", "alpha", "min_hessian")),
     "cb_logistic": (
@@ -417,17 +430,59 @@ def format_table(rows, task, markdown=False) -> str:
     )
 
 
+def _quantile_alpha(row):
+    """The alpha of a quantile row (ours or built-in), or None for a point prediction."""
+    loss = row["loss"]
+    if "quantile" not in loss:
+        return None
+    for part in loss.split(":"):
+        if part.startswith("alpha="):
+            return float(part[len("alpha=") :])
+    return 0.5
+
+
 def verdict(rows, task) -> str:
+    """The best row over everything compared, built-ins included, each judged by the metric
+    that fits it: point predictions by the task's primary metric, each quantile level by its
+    pinball loss (with its coverage). A built-in winner is named as such."""
     metric, higher = PRIMARY[task]
-    ours = [r for r in rows if not r["loss"].startswith("builtin")]
-    point = [r for r in ours if "quantile" not in r["loss"]] or ours
-    best = (max if higher else min)(point, key=lambda r: r[metric])
-    base = [r for r in rows if r["loss"] == f"builtin:{best['backend']}"]
+    pick = max if higher else min
     direction = "higher" if higher else "lower"
-    msg = f"Best by {metric} ({direction} is better): {best['loss']} [{best['backend']}] {best[metric]:.4g}"
-    if base:
-        msg += f"; the backend's built-in objective: {base[0][metric]:.4g}"
-    return msg
+    lines = []
+    # the median is a point prediction too (the one MAE rewards): alpha=0.5 rows compete in both
+    groups = [(None, [r for r in rows if _quantile_alpha(r) in (None, 0.5)])]
+    alphas = sorted({a for a in map(_quantile_alpha, rows) if a is not None})
+    groups += [(a, [r for r in rows if _quantile_alpha(r) == a]) for a in alphas]
+    for alpha, group in groups:
+        if not group:
+            continue
+        m = metric if alpha is None else "pinball"
+        best = pick(group, key=lambda r: r[m]) if alpha is None else min(group, key=lambda r: r[m])
+        what = f"{m} ({direction} is better)" if alpha is None else f"pinball loss at alpha={alpha:g}"
+        head = "Best" if alpha is None else "Best quantile"
+        msg = f"{head} by {what}: {best['loss']} [{best['backend']}] {best[m]:.4g}"
+        if alpha is not None:
+            msg += f", coverage {best['coverage']:.3f}"
+        ours = [r for r in group if not r["loss"].startswith("builtin")]
+        if best["loss"].startswith("builtin"):
+            if ours:
+                runner = pick(ours, key=lambda r: r[m]) if alpha is None else min(ours, key=lambda r: r[m])
+                msg += (
+                    f". The backend's built-in objective wins: use it (best gbobjectives loss: "
+                    f"{runner['loss']} [{runner['backend']}] {runner[m]:.4g})"
+                )
+        else:
+            base = [
+                r
+                for r in group
+                if r["loss"].startswith("builtin")
+                and r["backend"] == best["backend"]
+                and _quantile_alpha(r) == _quantile_alpha(best)
+            ]
+            if base:
+                msg += f"; the backend's built-in objective: {base[0][m]:.4g}"
+        lines.append(textwrap.fill(msg, 80, subsequent_indent="  ", break_on_hyphens=False))
+    return "\n".join(lines)
 
 
 def write_outputs(out_dir: Path, rows, learning, task):

@@ -26,25 +26,34 @@ def _mae(y_true, y_pred, sample_weight=None):
 
 
 def configurations():
-    """(label, loss, start, xgboost extra params, lightgbm extra params)."""
-    exact = LogCosh(hessian="exact", min_hessian=1e-30)  # the exact hessian, in effect unfloored
+    """(label, loss, start, xgboost extra params, lightgbm extra params).
+
+    The second-order problem belongs to the unit-scale log-cosh, log(cosh(r)), whose
+    curvature is fixed in target units: ``LogCosh(scale=1.0)``. The last rows show the
+    default, whose scale follows the residuals (a quantile of |r| each round).
+    """
+    exact = LogCosh(scale=1.0, hessian="exact", min_hessian=1e-30)  # in effect unfloored
     return [
         ("squared error (reference)", SquaredError(), "init", {}, {}),
-        ("log-cosh exact, start 0", exact, "zero", {}, {}),
-        ("log-cosh exact, start init_score", exact, "init", {}, {}),
-        ("log-cosh exact + floor 1e-2", LogCosh(hessian="exact", min_hessian=1e-2), "init", {}, {}),
+        ("log-cosh(s=1) exact, start 0", exact, "zero", {}, {}),
+        ("log-cosh(s=1) exact, start init_score", exact, "init", {}, {}),
+        ("log-cosh(s=1) exact + floor 1e-2", LogCosh(1.0, hessian="exact", min_hessian=1e-2), "init", {}, {}),
         (
-            "log-cosh exact + regularisation",
+            "log-cosh(s=1) exact + regularisation",
             exact,
             "init",
             {},
             {"lambda_l2": 1.0, "min_sum_hessian_in_leaf": 1.0},
         ),
-        ("log-cosh irls (default), start 0", LogCosh(), "zero", {}, {}),
-        ("log-cosh irls (default)", LogCosh(), "init", {}, {}),
+        ("log-cosh(s=1) irls, start 0", LogCosh(1.0), "zero", {}, {}),
+        ("log-cosh(s=1) irls", LogCosh(1.0), "init", {}, {}),
+        ("log-cosh(s=data) exact, start 0", LogCosh(hessian="exact", min_hessian=1e-30), "zero", {}, {}),
+        ("log-cosh(s=data) exact", LogCosh(hessian="exact", min_hessian=1e-30), "init", {}, {}),
+        ("log-cosh(s=data) irls (default)", LogCosh(), "init", {}, {}),
         ("pseudo-Huber(1) exact", PseudoHuber(1.0, hessian="exact"), "init", {}, {}),
-        ("pseudo-Huber(1) irls (default)", PseudoHuber(1.0), "init", {}, {}),
-        ("Huber(1) irls (default)", Huber(1.0), "init", {}, {}),
+        ("pseudo-Huber(1) irls", PseudoHuber(1.0), "init", {}, {}),
+        ("pseudo-Huber(data) irls (default)", PseudoHuber(), "init", {}, {}),
+        ("Huber(data) irls (default)", Huber(), "init", {}, {}),
     ]
 
 
@@ -135,7 +144,7 @@ def newton_overshoot(residuals=(0.5, 1, 2, 5, 10), delta=1.0):
 def derivative_table(residuals=(0.0, 1.0, 3.0, 10.0, 30.0)):
     """grad and hess of log-cosh, Huber(1) and pseudo-Huber(1) at a few residuals."""
     losses = {
-        "log-cosh": LogCosh(hessian="exact", min_hessian=1e-300),
+        "log-cosh": LogCosh(1.0, hessian="exact", min_hessian=1e-300),
         "Huber(1)": Huber(1.0, hessian="exact", min_hessian=1e-300),
         "pseudo-Huber(1)": PseudoHuber(1.0, hessian="exact", min_hessian=1e-300),
     }
@@ -152,14 +161,14 @@ def plot(out_dir: Path, rows, curves):
     r = np.linspace(-6, 6, 601)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for name, loss in (
-        ("log-cosh", LogCosh(hessian="exact", min_hessian=1e-300)),
+        ("log-cosh", LogCosh(1.0, hessian="exact", min_hessian=1e-300)),
         ("Huber(1)", Huber(1.0, hessian="exact", min_hessian=1e-300)),
         ("pseudo-Huber(1)", PseudoHuber(1.0, hessian="exact", min_hessian=1e-300)),
     ):
         g, h = loss.gradient_hessian(np.zeros_like(r), r)
         axes[0].plot(r, g, label=name)
         axes[1].plot(r, h, label=name)
-    irls_g, irls_h = LogCosh().gradient_hessian(np.zeros_like(r), r)
+    irls_g, irls_h = LogCosh(1.0).gradient_hessian(np.zeros_like(r), r)
     axes[1].plot(r, irls_h, "--", label="log-cosh irls: tanh(r)/r")
     axes[0].set_title("gradient")
     axes[1].set_title("hessian (exact; dashed: the irls surrogate)")
@@ -170,18 +179,24 @@ def plot(out_dir: Path, rows, curves):
     fig.savefig(out_dir / "derivatives.png", dpi=100)
     plt.close(fig)
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 5), sharey=True)
+    labels = list(dict.fromkeys(label for label, _ in curves))
+    colours = plt.cm.tab20(np.linspace(0, 1, 20))  # one colour per configuration (up to 20)
     for ax, framework in zip(axes, ("xgboost", "lightgbm")):
         for (label, fw), curve in curves.items():
             if fw == framework:
                 c = np.minimum(np.asarray(curve, dtype=float), 1e4)
-                ax.plot(np.arange(1, len(c) + 1), c, label=label)
+                i = labels.index(label)
+                style = "--" if "s=1" in label or "(1)" in label else "-"
+                ax.plot(np.arange(1, len(c) + 1), c, style, color=colours[i % 20], label=label)
         ax.set_yscale("log")
-        ax.set_title(framework)
+        ax.set_title(f"{framework}: test MAE per round, bundled wage data")
         ax.set_xlabel("boosting round")
-    axes[0].set_ylabel("test MAE (capped at 1e4)")
-    axes[1].legend(fontsize=7)
-    fig.tight_layout()
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].set_ylabel("test MAE, log scale (capped at 1e4)")
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="center right", fontsize=8, title="dashed: unit scale")
+    fig.tight_layout(rect=(0, 0, 0.8, 1))
     fig.savefig(out_dir / "training_curves.png", dpi=100)
     plt.close(fig)
     return ["derivatives.png", "training_curves.png"]

@@ -1,0 +1,97 @@
+"""The losses at their defaults on every bundled regression dataset: cross-validated MAE of
+the robust losses against squared error, and pinball loss of Quantile against each backend's
+built-in quantile objective, both backends.
+
+    python benchmarks/scale_defaults.py [--cv 5] [--residual-quantiles 0.5,0.7,0.9]
+
+Prints Markdown tables (ratios to squared error / to the built-in, side by side in one run)
+and writes them to benchmarks/SCALE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cv", type=int, default=5)
+    parser.add_argument("--residual-quantiles", default="0.9")
+    parser.add_argument("--datasets", default="wage,engel,bikeshare")
+    parser.add_argument("--out", default=str(HERE / "SCALE.md"))
+    args = parser.parse_args(argv)
+
+    from gbobjectives import cli, datasets
+
+    qs = [float(q) for q in args.residual_quantiles.split(",")]
+    robust = ["huber", "pseudo_huber", "logcosh"]
+    specs = [("squared_error", {})]
+    for name in robust:
+        for q in qs:
+            specs.append((name, {} if q == 0.9 else {"residual_quantile": q}))
+    specs += [("quantile", {"alpha": a}) for a in (0.1, 0.5, 0.9)]
+    lines = [
+        "# Defaults at any scale",
+        "",
+        f"Command: `python benchmarks/scale_defaults.py --cv {args.cv} "
+        f"--residual-quantiles {args.residual_quantiles}`  ",
+        f"{args.cv}-fold CV, 100 rounds, learning rate 0.1, estimator defaults otherwise.",
+        "",
+        "## Robust losses: MAE / MAE of squared error (same backend)",
+        "",
+    ]
+    quantile_lines = [
+        "## Quantile: pinball loss / the built-in quantile objective's (same backend, same alpha)",
+        "",
+        "| dataset | backend | alpha | ours | built-in | ratio | coverage ours | coverage built-in |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    head = "| dataset | backend | squared error MAE | " + " | ".join(
+        f"{n}{'' if q == 0.9 else f' q={q}'}" for n in robust for q in qs
+    )
+    lines += [head + " |", "|" + "---|" * (3 + len(robust) * len(qs))]
+    for name in args.datasets.split(","):
+        X, y, _ = datasets.load(name)
+        task = "regression"
+        rows, _ = cli.compare(
+            X,
+            y,
+            task,
+            loss_specs=specs,
+            backends=["xgboost", "lightgbm"],
+            cv=args.cv,
+            grid=None,
+            n_estimators=100,
+            learning_rate=0.1,
+            seed=0,
+            progress=False,
+        )
+        for backend in ("xgboost", "lightgbm"):
+            mine = [r for r in rows if r["backend"] == backend]
+            se = next(r["MAE"] for r in mine if r["loss"] == "squared_error")
+            cells = []
+            for n in robust:
+                for q in qs:
+                    label = n if q == 0.9 else f"{n}:residual_quantile={q}"
+                    mae = next(r["MAE"] for r in mine if r["loss"] == label)
+                    cells.append(f"{mae / se:.3f}")
+            lines.append(f"| {name} | {backend} | {se:.4g} | " + " | ".join(cells) + " |")
+            for a in (0.1, 0.5, 0.9):
+                ours = next(r for r in mine if r["loss"] == f"quantile:alpha={a}")
+                built = next(r for r in mine if r["loss"] == f"builtin:{backend}:quantile:alpha={a}")
+                quantile_lines.append(
+                    f"| {name} | {backend} | {a} | {ours['pinball']:.4g} | {built['pinball']:.4g} | "
+                    f"{ours['pinball'] / built['pinball']:.3f} | {ours['coverage']:.3f} | "
+                    f"{built['coverage']:.3f} |"
+                )
+        print(f"done {name}", flush=True)
+    text = "\n".join(lines + [""] + quantile_lines) + "\n"
+    print(text)
+    Path(args.out).write_text(text)
+
+
+if __name__ == "__main__":
+    main()
