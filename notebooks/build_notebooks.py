@@ -195,9 +195,11 @@ the rare class matters; keep the logistic loss when you need calibrated probabil
 # Log-cosh's vanishing hessian, and the fixes
 
 Newton boosting sets a leaf to -G/(H + lambda) and scores a split by G^2/(H + lambda). For
-log-cosh the gradient tanh(r) saturates at +-1 while the hessian sech^2(r) vanishes
-(8e-9 at r = 10). This notebook reproduces the failures on the bundled `wage` data and shows
-what each safeguard does. The same runs are `gbobjectives logcosh-demo`.
+the textbook log-cosh, log(cosh(r)) = `LogCosh(scale=1.0)`, the gradient tanh(r) saturates at
++-1 while the hessian sech^2(r) vanishes (8e-9 at r = 10). This notebook reproduces the
+failures on the bundled `wage` data, shows what each safeguard does, and what the default
+`LogCosh()` changes: its scale s (in s^2 log cosh(r/s)) follows the residuals. The same runs
+are `gbobjectives logcosh-demo`.
 """),
         code(SETUP + "from gbobjectives import demo"),
         code("""
@@ -237,12 +239,18 @@ display(Image(str(out / "training_curves.png")))
   from `init_score` (23.3 / 23.1).
 - *Pseudo-Huber, exact hessian*: the Newton step overshoots by 1 + r^2 (26x at r = 5); under
   LightGBM's lambda_l2 = 0 its leaves **explode** (predictions up to 729 for a target that
-  never exceeds 318, MAE 38.5); its irls hessian 1/s repairs it (23.4 / 23.1).
+  never exceeds 318); its irls hessian 1/s repairs it (23.4 / 23.1).
+- *A scale from the residuals* (the default: the 0.9 quantile of |r| each round): the
+  vanishing hessian is a property of a scale fixed in target units, and with a scale that
+  follows the residuals **even the exact hessian learns from start 0** (MAE 28.5 / 24.3).
+  On this target (thousands of dollars, heavy right tail) s = 1 happens to be a very robust
+  choice; the default treats 90% of the residuals quadratically and lands between squared
+  error and it (27.7 / 24.0); a lower `residual_quantile` is more robust.
 """),
     ],
     "05_grid_search.ipynb": [
         md("""
-# Grid search over delta, alpha, gamma and beta
+# Grid search over residual_quantile, alpha, gamma and beta
 
 Every loss hyperparameter is reachable from scikit-learn as `loss__<name>` (nested:
 `loss__base_loss__gamma`), together with the booster's own parameters, inside a `Pipeline`.
@@ -259,10 +267,10 @@ from sklearn.preprocessing import StandardScaler
         code("""
 X, y, _ = datasets.load("wage")
 pipe = make_pipeline(StandardScaler(), gb.GBRegressor(gb.Huber(), n_estimators=100))
-search = GridSearchCV(pipe, {"gbregressor__loss__delta": [1.0, 10.0, 30.0, 1000.0],
+search = GridSearchCV(pipe, {"gbregressor__loss__residual_quantile": [0.3, 0.5, 0.7, 0.9],
                              "gbregressor__max_depth": [2, 4]},
                       scoring="neg_mean_absolute_error", cv=3).fit(X, y)
-print("Huber delta / depth, by MAE:", search.best_params_)
+print("Huber residual_quantile / depth, by MAE:", search.best_params_)
 for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"]):
     print(f"  {p}  MAE {-s:.3f}")
 """),
@@ -284,8 +292,10 @@ for p, s in zip(search.cv_results_["params"], search.cv_results_["mean_test_scor
     print(f"  {p}  {s:.3f}")
 """),
         md("""
-**Findings.** Scored by MAE, a delta of the order of the typical residual wins over delta =
-1000 (squared error in effect). Scored by the 0.9-pinball loss, the search recovers alpha =
+**Findings.** Huber's default delta follows the residuals (their `residual_quantile`
+quantile each round), so the knob to search is that share, the same grid for any target's
+units: scored by MAE on this heavy-tailed target, a lower share (more residuals treated
+linearly, more robust) wins over the default 0.9. Scored by the 0.9-pinball loss, the search recovers alpha =
 0.9 (or its neighbour), as it should. On the 5-class weather data, class-balanced weighting
 (beta > 0) raises balanced accuracy, the metric that rewards the rare classes (snow, drizzle).
 """),

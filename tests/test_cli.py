@@ -164,19 +164,53 @@ def test_logcosh_demo_reproduces_the_failures_and_the_fixes(tmp_path, capsys):
     rows, curves, const_mae = demo.run(rounds=60)
     mae = {(r["configuration"], r["framework"]): r for r in rows}
     for fw in ("xgboost", "lightgbm"):
-        # exact hessian from start 0: nothing is learned, every prediction stays 0
-        stuck = mae[("log-cosh exact, start 0", fw)]
+        # the unit-scale exact hessian from start 0: nothing is learned, every prediction stays 0
+        stuck = mae[("log-cosh(s=1) exact, start 0", fw)]
         assert stuck["max_abs_prediction"] == 0.0 and stuck["test_MAE"] > 3 * const_mae
         # the irls hessian learns even from start 0, and beats the constant
-        assert mae[("log-cosh irls (default), start 0", fw)]["test_MAE"] < 0.9 * const_mae
-        assert mae[("log-cosh irls (default)", fw)]["test_MAE"] < 0.9 * const_mae
-        assert mae[("log-cosh exact + floor 1e-2", fw)]["test_MAE"] < 0.9 * const_mae
+        assert mae[("log-cosh(s=1) irls, start 0", fw)]["test_MAE"] < 0.9 * const_mae
+        assert mae[("log-cosh(s=1) irls", fw)]["test_MAE"] < 0.9 * const_mae
+        assert mae[("log-cosh(s=1) exact + floor 1e-2", fw)]["test_MAE"] < 0.9 * const_mae
+        # a scale that follows the residuals removes the problem: even the exact hessian from
+        # start 0 learns, and the default beats the constant
+        assert mae[("log-cosh(s=data) exact, start 0", fw)]["test_MAE"] < 0.9 * const_mae
+        assert mae[("log-cosh(s=data) irls (default)", fw)]["test_MAE"] < 0.9 * const_mae
     # pseudo-Huber's exact Newton steps explode under LightGBM's lambda_l2 = 0; irls does not
     assert (
         mae[("pseudo-Huber(1) exact", "lightgbm")]["max_abs_prediction"] > 500
     )  # the target never exceeds 318
-    assert mae[("pseudo-Huber(1) irls (default)", "lightgbm")]["max_abs_prediction"] < 400
+    assert mae[("pseudo-Huber(1) irls", "lightgbm")]["max_abs_prediction"] < 400
     assert [f for _, f in demo.newton_overshoot((5,))] == [pytest.approx(26.0)]
     assert cli.main(["logcosh-demo", "--rounds", "5", "--out", str(tmp_path)]) == 0
     assert "Newton step / residual" in capsys.readouterr().out
     assert (tmp_path / "training_curves.png").exists() and (tmp_path / "derivatives.png").exists()
+
+
+def test_the_verdict_names_a_winning_builtin_and_judges_quantiles_by_pinball():
+    def row(loss, backend, mae, pinball=None, coverage=None):
+        r = {"loss": loss, "backend": backend, "MAE": mae, "grid": ""}
+        if pinball is not None:
+            r.update(pinball=pinball, coverage=coverage)
+        return r
+
+    rows = [
+        row("huber", "xgboost", 108.0),
+        row("quantile:alpha=0.9", "xgboost", 120.0, 20.0, 0.88),
+        row("quantile:alpha=0.5", "xgboost", 86.0, 43.0, 0.5),
+        row("builtin:xgboost", "xgboost", 87.5),
+        row("builtin:xgboost:quantile:alpha=0.9", "xgboost", 125.0, 23.0, 0.9),
+        row("builtin:xgboost:quantile:alpha=0.5", "xgboost", 88.0, 44.0, 0.5),
+    ]
+    text = cli.verdict(rows, "regression")
+    lines = text.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    flat = " ".join(text.split())
+    # the median competes by MAE with the point predictions, and wins here
+    assert "Best by MAE (lower is better): quantile:alpha=0.5 [xgboost] 86" in flat
+    assert (
+        "Best quantile by pinball loss at alpha=0.9: quantile:alpha=0.9 [xgboost] 20, coverage 0.880" in flat
+    )
+    rows[2]["MAE"] = 90.0
+    flat = " ".join(cli.verdict(rows, "regression").split())
+    assert "Best by MAE (lower is better): builtin:xgboost [xgboost] 87.5." in flat
+    assert "built-in objective wins: use it" in flat
