@@ -43,6 +43,18 @@ NOTES = """
 """
 
 
+KEEP_MARK = "<!-- written by benchmarks/scale_defaults.py -->"
+
+
+def _kept_sections(path: Path) -> str:
+    """The section other benchmark scripts wrote into the report, kept across re-runs."""
+    if not path.exists():
+        return ""
+    text = path.read_text()
+    i = text.find(KEEP_MARK)
+    return "" if i < 0 else "\n" + text[i:]
+
+
 def _median_times(funcs: dict, repeats: int) -> dict:
     """Interleaved timing: each repeat runs every function once, in turn."""
     times = {k: [] for k in funcs}
@@ -417,7 +429,7 @@ def main(argv=None):
     )
     out = args.out or (None if args.quick else str(HERE / "RESULTS.md"))
     if out:
-        Path(out).write_text(report)
+        Path(out).write_text(report + _kept_sections(Path(out)))
         print(f"\nwrote {out}")
     return 0
 

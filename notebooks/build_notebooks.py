@@ -140,7 +140,7 @@ of its rows by default (as both built-in quantile objectives do), and 60.0% with
 whose custom quantile leaves take reweighted steps (the "irls" hessian; XGBoost offers no leaf
 renewal from Python); XGBoost's built-in `reg:quantileerror` covers 74.7%. On 160 training
 rows the reweighted steps fit the training tails too tightly at alpha 0.05 and 0.95; on the
-larger bundled data they are level with the built-in (see `benchmarks/SCALE.md`), and a
+larger bundled data they are level with the built-in (see `benchmarks/RESULTS.md`), and a
 smaller learning rate or fewer rounds widens the interval here. `predict` rearranges each
 row, so quantiles never cross (the rearrangement never increases the pinball loss); the raw
 model output may cross where the data are sparse.
