@@ -30,8 +30,8 @@ better where the noise is heavy-tailed; custom Quantile on XGBoost within 5% of
   `engel` (235 rows: 188 per training fold) and 7.7% worse at the median on `bikeshare`. The
   built-in renews every leaf with its rows' residual quantile inside XGBoost, which a Python
   objective cannot do; the reweighted step approaches that quantile over the rounds and is
-  short of it in the far tails of small data. Measured alternatives, same runs (single split,
-  `/tmp` scripts in the session notes): the textbook unit step 1.4-4.6x worse, a constant
+  short of it in the far tails of small data. Measured alternatives (one split,
+  70/30, measured while choosing the default): the textbook unit step 1.4-4.6x worse, a constant
   hessian with the scaled gradient 1.1-1.6x worse, the symmetric majoriser 1/(2|r|) and larger
   steps (hessian halved or quartered) worse on `wage`.
 """

@@ -432,10 +432,9 @@ def format_table(rows, task, markdown=False) -> str:
 
 def _quantile_alpha(row):
     """The alpha of a quantile row (ours or built-in), or None for a point prediction."""
-    loss = row["loss"]
-    if "quantile" not in loss:
+    if not isinstance(row.get("pinball"), float):  # only quantile rows are scored by pinball
         return None
-    for part in loss.split(":"):
+    for part in row["loss"].split(":"):
         if part.startswith("alpha="):
             return float(part[len("alpha=") :])
     return 0.5

@@ -195,6 +195,7 @@ def test_the_verdict_names_a_winning_builtin_and_judges_quantiles_by_pinball():
 
     rows = [
         row("huber", "xgboost", 108.0),
+        row("huber:residual_quantile=0.5", "xgboost", 109.0),  # not a quantile row
         row("quantile:alpha=0.9", "xgboost", 120.0, 20.0, 0.88),
         row("quantile:alpha=0.5", "xgboost", 86.0, 43.0, 0.5),
         row("builtin:xgboost", "xgboost", 87.5),

@@ -167,7 +167,7 @@ def test_xgboost_dask_global_mean_loss_metric(client):
 def test_dask_sklearn_estimators_of_both_frameworks(client):
     X, y = data()
     Xd, yd = to_dask(X, y)
-    loss = gb.LogCosh()
+    loss = gb.LogCosh(scale=2.0)  # LightGBM's Dask workers cannot share a data-derived scale
     init = gbd.init_score(loss, yd)
     reg = xgb.dask.DaskXGBRegressor(n_estimators=30, objective=SklearnObjective(loss), base_score=init)
     reg.client = client
@@ -261,3 +261,57 @@ def test_class_balanced_in_an_ordinary_dask_task_is_not_refused(client):
 
     for backend in ("xgboost", "lightgbm"):
         np.testing.assert_allclose(client.submit(fit, backend, pure=False).result(), 1.0)
+
+
+class _TwoShards:
+    """A stand-in for a collective over two workers: each call sees both shards' arrays."""
+
+    def __init__(self, other):
+        self.other = other
+
+    def sum(self, a, what):
+        return a + self.other(a, "sum")
+
+    def max(self, a, what):
+        return np.maximum(a, self.other(a, "max"))
+
+
+def test_residual_scale_over_workers_is_the_global_quantile():
+    from gbobjectives.losses._regression import _distributed_quantile, residual_scale
+
+    rng = np.random.default_rng(0)
+    r1, r2 = rng.standard_t(2, size=1000), 50.0 * rng.standard_t(2, size=3000)  # unequal shards
+    for q in (0.5, 0.9):
+        want = residual_scale(np.concatenate([r1, r2]), None, q)
+
+        def shard2(a, op, q=q):
+            # what worker 2 contributes: its maximum, then its histogram
+            if op == "max":
+                return np.array([np.max(np.abs(r2))])
+            edges_top = a.size  # the histogram has _HIST_BINS entries
+            top = max(np.max(np.abs(r1)), np.max(np.abs(r2)))
+            edges = top * np.logspace(-20, 0, edges_top)
+            idx = np.minimum(np.searchsorted(edges, np.abs(r2), side="left"), edges_top - 1)
+            return np.bincount(idx, minlength=edges_top).astype(float)
+
+        got = _distributed_quantile(np.abs(r1), None, q, _TwoShards(shard2))
+        assert got == pytest.approx(want, rel=0.012)  # log-spaced bins 1.1% apart
+        local = residual_scale(r1, None, q)
+        assert abs(local / want - 1) > 0.5  # one shard alone is far off
+
+
+def test_data_derived_delta_trains_on_xgboost_dask_and_is_refused_on_lightgbm_dask(client):
+    X, y = data()
+    Xd, yd = spread(
+        client, da.from_array(X, chunks=((1000, 3000), (5,))), da.from_array(y, chunks=((1000, 3000),))
+    )
+    loss = gb.Huber()
+    init = gbd.init_score(loss, yd)
+    assert init == pytest.approx(loss.init_score(y), rel=1e-9)  # the median, from reductions
+    dtrain = xgb.dask.DaskDMatrix(client, Xd, yd)
+    booster = xgb.dask.train(client, gbd.xgboost_params(loss, yd, nthread=1), dtrain, 20, obj=loss)["booster"]
+    pred = xgb.dask.predict(client, booster, dtrain).compute()
+    assert np.mean(np.abs(pred - y)) < 0.8 * np.mean(np.abs(np.median(y) - y))
+    lreg = lgb.DaskLGBMRegressor(n_estimators=5, verbose=-1, client=client, **gbl.sklearn_params(loss))
+    with pytest.raises(ValueError, match="delta=None"):
+        lreg.fit(Xd, yd)

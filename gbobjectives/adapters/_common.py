@@ -140,6 +140,7 @@ class _ShardOnly:
 
     def sum(self, a, what):
         problem, fix = _SHARD_ONLY_FIX[what]
+        _free_lightgbm_network()
         raise ValueError(
             f"{problem}, but this Dask worker holds only its shard and LightGBM offers no "
             f"collective to combine the workers' values: {fix} (or use xgboost.dask, where "
@@ -147,6 +148,27 @@ class _ShardOnly:
         )
 
     max = sum
+
+
+def _free_lightgbm_network():
+    """Free the network of the LightGBM booster that is training us, before refusing.
+
+    Measured: after an exception inside a callable objective, the aborted Booster frees the
+    worker's network only when it is garbage-collected, which can happen during the NEXT
+    training on that worker and kill its network ("Please initialize the network interface
+    first"). Freeing it now, through the booster's own ``free_network``, leaves the worker
+    usable. The booster is found on the call stack (we are inside its ``update``).
+    """
+    lgb = sys.modules.get("lightgbm")
+    if lgb is None:
+        return
+    frame = sys._getframe(1)
+    while frame is not None:
+        booster = frame.f_locals.get("self")
+        if isinstance(booster, lgb.Booster) and getattr(booster, "_network", False):
+            booster.free_network()
+            return
+        frame = frame.f_back
 
 
 def _new_outputs(shape):
