@@ -211,7 +211,7 @@ def test_the_verdict_names_a_winning_builtin_and_judges_quantiles_by_pinball():
     assert (
         "Best quantile by pinball loss at alpha=0.9: quantile:alpha=0.9 [xgboost] 20, coverage 0.880" in flat
     )
-    rows[2]["MAE"] = 90.0
+    rows[3]["MAE"] = 90.0  # the median row
     flat = " ".join(cli.verdict(rows, "regression").split())
     assert "Best by MAE (lower is better): builtin:xgboost [xgboost] 87.5." in flat
     assert "built-in objective wins: use it" in flat
