@@ -72,7 +72,13 @@ def main(argv=None):
                 {**xp, "objective": "reg:squarederror", "base_score": 0.0},
                 d_reg,
                 n,
-                obj=pkg.PseudoHuber(hessian="exact"),
+                obj=pkg.PseudoHuber(1.0, hessian="exact"),
+            ),
+            lambda: xgb.train({**xp, "objective": "reg:pseudohubererror", "base_score": 0.0}, d_reg, n),
+        ),
+        "XGBoost Huber() (the default's delta)": (
+            lambda pkg: xgb.train(
+                {**xp, "objective": "reg:squarederror", "base_score": 0.0}, d_reg, n, obj=pkg.Huber()
             ),
             lambda: xgb.train({**xp, "objective": "reg:pseudohubererror", "base_score": 0.0}, d_reg, n),
         ),

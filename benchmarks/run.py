@@ -70,7 +70,7 @@ def _median_times(funcs: dict, repeats: int) -> dict:
 def kernel_benchmark(n: int, repeats: int):
     import gbobjectives as gb
     from gbobjectives import _kernels
-    from gbobjectives.adapters._common import Prepared, compute
+    from gbobjectives.adapters._common import grad_hess
 
     rng = np.random.default_rng(0)
     y_reg = rng.normal(size=n).astype(np.float32)
@@ -83,10 +83,14 @@ def kernel_benchmark(n: int, repeats: int):
     raw_soft = (2 * rng.normal(size=(n_soft, k))).astype(np.float32)
 
     cases = [
-        ("Huber", gb.Huber(), y_reg, raw_reg, 1.5),
-        ("pseudo-Huber", gb.PseudoHuber(hessian="exact"), y_reg, raw_reg, 1.5),
-        ("quantile", gb.Quantile(0.9), y_reg, raw_reg, 1.5),
-        ("log-cosh", gb.LogCosh(), y_reg, raw_reg, 4.0),
+        # fixed scales: the kernels themselves against the floor
+        ("Huber", gb.Huber(1.0), y_reg, raw_reg, 1.5),
+        ("pseudo-Huber", gb.PseudoHuber(1.0, hessian="exact"), y_reg, raw_reg, 1.5),
+        ("quantile", gb.Quantile(0.9, scale=1.0), y_reg, raw_reg, 1.5),
+        ("log-cosh", gb.LogCosh(scale=1.0), y_reg, raw_reg, 4.0),
+        # the defaults: the scale read off the residuals at every call, then the kernel
+        ("Huber (default scale)", gb.Huber(), y_reg, raw_reg, None),
+        ("quantile (default scale)", gb.Quantile(0.9), y_reg, raw_reg, None),
         ("binary focal", gb.BinaryFocal(gamma=2.0), y_bin, raw_bin, 10.0),
         ("softmax focal K=10", gb.SoftmaxFocal(k, gamma=2.0), y_soft, raw_soft, 8.0),
     ]
@@ -100,12 +104,13 @@ def kernel_benchmark(n: int, repeats: int):
     rows = []
     peer = _peer_focal()
     for name, loss, y, raw, target in cases:
-        st = Prepared(loss, y, None)
-        compute(loss, st, raw, "bench")  # compile (and warm) before timing
+        # ours: one objective call as a framework makes it (labels checked in the kernel's
+        # pass, new output arrays); the floor writes into buffers it reuses
+        grad_hess(loss, y, raw, None, "bench")  # compile (and warm) before timing
         floor()
         funcs = {
             "floor": floor,
-            "ours": lambda loss=loss, st=st, raw=raw: compute(loss, st, raw, "bench"),
+            "ours": lambda loss=loss, y=y, raw=raw: grad_hess(loss, y, raw, None, "bench"),
             "numpy": lambda loss=loss, y=y, raw=raw: loss.gradient_hessian(y, raw),
         }
         if name == "binary focal" and peer is not None:
@@ -117,8 +122,8 @@ def kernel_benchmark(n: int, repeats: int):
             "floor_ns": per["floor"],
             "ours_ns": per["ours"],
             "ours/floor": per["ours"] / per["floor"],
-            "target": f"<= {target:g}x",
-            "met": per["ours"] / per["floor"] <= target,
+            "target": "" if target is None else f"<= {target:g}x",
+            "met": "" if target is None else per["ours"] / per["floor"] <= target,
             "numpy_ns": per["numpy"],
             "numpy/ours": per["numpy"] / per["ours"],
         }
