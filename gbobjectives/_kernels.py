@@ -86,22 +86,58 @@ if AVAILABLE:  # inlined into the kernels that call them
 
 
 # ----------------------------------------------------------------------------- regression
+# The float32 kernels below need delta^2 (pseudo-Huber) or delta (Huber) inside float32's
+# normal range. A delta outside [1e-15, 1e18) ([1e-15, 1e12) for pseudo-Huber) goes to these
+# float64 loops of the same formulas: a data-derived delta follows the target's scale, which
+# may be anything.
+F32_SAFE_LOW = 1e-15
+
+
+def _pseudo_huber64(raw, y, w, has_w, delta, mode, min_h, g, h):
+    bad = 0
+    for i in range(raw.shape[0]):
+        bad += _bad_real(y[i]) + _bad_weight(w, i, has_w)
+        z = float(raw[i]) - float(y[i])
+        s = math.hypot(1.0, z / delta)
+        hi = 1.0 / (s * s * s) if mode == EXACT else (1.0 / s if mode == IRLS else 1.0)
+        wi = float(w[i]) if has_w else 1.0
+        g[i] = z / s * wi
+        h[i] = max(hi, min_h) * wi
+    return bad
+
+
+def _huber64(raw, y, w, has_w, delta, mode, min_h, g, h):
+    bad = 0
+    for i in range(raw.shape[0]):
+        bad += _bad_real(y[i]) + _bad_weight(w, i, has_w)
+        r = float(raw[i]) - float(y[i])
+        a = abs(r)
+        if mode == EXACT:
+            hi = 1.0 if a <= delta else 0.0
+        elif mode == IRLS:
+            hi = delta / max(a, delta)
+        else:
+            hi = 1.0
+        wi = float(w[i]) if has_w else 1.0
+        g[i] = min(max(r, -delta), delta) * wi
+        h[i] = max(hi, min_h) * wi
+    return bad
+
+
+if AVAILABLE:
+    _pseudo_huber64, _huber64 = _jit(_pseudo_huber64), _jit(_huber64)
+
+
 def _pseudo_huber(raw, y, w, has_w, delta, mode, min_h, g, h):
     # The operations and their order are XGBoost's reg:pseudohubererror in float32, so that
     # hessian="exact" reproduces it bit for bit: s = sqrt(1 + z^2/delta^2), g = z / s,
     # h = delta^2 / ((delta^2 + z^2) s). z^2 would overflow float32 beyond |z| ~ 1.8e19: the
     # squares use |z| capped at 1e18 and g is then delta * sign(z), its value to float32 precision.
+    # float64 where delta^2 would leave float32's range, or where capping |z| at 1e18 (below)
+    # would no longer give g = delta sign(z) to float32 precision (|z| / delta >= 1e6 needed)
+    if not (F32_SAFE_LOW <= delta < 1e12):
+        return _pseudo_huber64(raw, y, w, has_w, delta, mode, min_h, g, h)
     bad = 0
-    if delta >= 1e18:  # delta^2 would overflow float32: the same formulas in x = z / delta
-        for i in range(raw.shape[0]):
-            bad += _bad_real(y[i]) + _bad_weight(w, i, has_w)
-            z = float(raw[i]) - float(y[i])
-            s = math.hypot(1.0, z / delta)
-            hi = 1.0 / (s * s * s) if mode == EXACT else (1.0 / s if mode == IRLS else 1.0)
-            wi = float(w[i]) if has_w else 1.0
-            g[i] = z / s * wi
-            h[i] = max(hi, min_h) * wi
-        return bad
     d, d2, one, mh = F32(delta), F32(delta * delta), F32(1.0), F32(min_h)
     for i in range(raw.shape[0]):
         bad += _bad_real(y[i]) + _bad_weight(w, i, has_w)
@@ -123,6 +159,8 @@ def _pseudo_huber(raw, y, w, has_w, delta, mode, min_h, g, h):
 
 
 def _huber(raw, y, w, has_w, delta, mode, min_h, g, h):
+    if not (F32_SAFE_LOW <= delta < 1e18) and delta != np.inf:  # inf: squared error, fine
+        return _huber64(raw, y, w, has_w, delta, mode, min_h, g, h)
     d, one, mh = F32(delta), F32(1.0), F32(min_h)
     bad = 0
     for i in range(raw.shape[0]):
@@ -143,28 +181,29 @@ def _huber(raw, y, w, has_w, delta, mode, min_h, g, h):
 
 def _quantile(raw, y, w, has_w, alpha, scale, mode, g, h):
     # grad s * (1 - alpha or -alpha); hess 1 ("constant") or |grad / s| / max(|r| / s, 0.3)
+    # a row on its target (r == 0) gets gradient 0, the subgradient that holds it there
     hi_, lo_, one = F32((1.0 - alpha) * scale), F32(-alpha * scale), F32(1.0)
-    ua, ub, inv_s, fl = F32(1.0 - alpha), F32(alpha), 1.0 / scale, F32(QUANTILE_FLOOR)
+    ua, ub, fl = F32(1.0 - alpha), F32(alpha), F32(QUANTILE_FLOOR)
     bad = 0
     for i in range(raw.shape[0]):
         bad += _bad_real(y[i]) + _bad_weight(w, i, has_w)
         r64 = float(raw[i]) - float(y[i])
         wi = F32(w[i]) if has_w else one
-        g[i] = (hi_ if r64 >= 0 else lo_) * wi
+        g[i] = (hi_ if r64 > 0 else (lo_ if r64 < 0 else F32(0.0))) * wi
         if mode == CONSTANT:
             h[i] = wi
         else:
-            h[i] = (ua if r64 >= 0 else ub) / max(F32(abs(r64) * inv_s), fl) * wi
+            h[i] = (ua if r64 >= 0 else ub) / max(F32(abs(r64) / scale), fl) * wi
     return bad
 
 
 def _logcosh(raw, y, w, has_w, scale, mode, min_h, g, h):
     # in x = r / scale: grad scale * tanh(x), exact hess sech^2(x), irls tanh(x) / x
-    inv_s = 1.0 / scale
+    # a division, not a product with 1 / scale: 1 / scale overflows for scale < 5.6e-309
     bad = 0
     for i in range(raw.shape[0]):
         bad += _bad_real(y[i]) + _bad_weight(w, i, has_w)
-        r = (float(raw[i]) - float(y[i])) * inv_s
+        r = (float(raw[i]) - float(y[i])) / scale
         a = abs(r)
         # tanh|r| = (1 - e) / (1 + e) with e = exp(-2|r|): one exp; for |r| < 1e-4 the
         # cancellation in 1 - e is avoided by tanh r = r - r^3/3 (next term 2r^5/15 < 1e-20 r).

@@ -77,3 +77,13 @@ def test_quantile_defaults_learn_a_large_target(backend):
         textbook = gb.Quantile(alpha, scale=1.0, hessian="constant")
         flat = gb.GBRegressor(textbook, **kw).fit(X, y).predict(X)
         assert np.std(flat) < 0.05 * np.std(pred)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("level", [1e-3, 1.0, 1e3])
+def test_quantile_leaves_a_constant_target_where_it_is(backend, level):
+    """Rows on their target get gradient 0: nothing pushes them off, at any scale."""
+    X = np.random.default_rng(0).normal(size=(200, 3))
+    y = np.full(200, level)
+    pred = gb.GBRegressor(gb.Quantile(0.5), backend=backend, n_estimators=5).fit(X, y).predict(X)
+    np.testing.assert_allclose(pred, level, rtol=1e-6)

@@ -362,7 +362,7 @@ class Quantile(_RegressionLoss):
     Domain: y_true real. Link: identity. With r = raw_prediction - y_true::
 
         L    = max(alpha (y - raw), (alpha - 1)(y - raw)) = (1 - alpha) r if r >= 0 else -alpha r
-        grad = s (1 - alpha) if r >= 0 else -s alpha      (s: the step's scale)
+        grad = s (1 - alpha) if r > 0, -s alpha if r < 0, 0 at r = 0   (s: the step's scale)
         hess = s |grad / s| / max(|r|, 0.3 s)    ("irls", default)
              = 1                                  ("constant")
 
@@ -493,13 +493,17 @@ class Quantile(_RegressionLoss):
     def _grad_hess(self, y, raw):
         r = self._residual(y, raw)
         a = self._levels(raw)
-        unit = np.where(r >= 0, 1.0 - a, -a)
+        # a row on its target (r == 0) gets gradient 0: the subgradient that holds it there
+        # (1 - alpha would push it off by s, in target units, with nothing to gain)
+        unit = np.where(r > 0, 1.0 - a, np.where(r < 0, -a, 0.0))
         s = self.scale
         if self.hessian == "constant":
             return unit * s, np.ones_like(r)
         # "irls": s |unit| / max(|r|, 0.3 s), written as |unit| / max(|r| / s, 0.3) so that
-        # no product overflows (s and |r| may both be near the float max)
-        return unit * s, np.abs(unit) / np.maximum(np.abs(r) / s, _QUANTILE_FLOOR)
+        # no product overflows (s and |r| may both be near the float max); at r = 0 the
+        # |unit| of r >= 0 keeps the hessian positive
+        side = np.where(r >= 0, 1.0 - a, a)
+        return unit * s, side / np.maximum(np.abs(r) / s, _QUANTILE_FLOOR)
 
     def _init(self, y, w):
         cols = [y if y.ndim == 1 else y[:, k] for k in range(self.n_outputs)]
