@@ -255,13 +255,25 @@ if AVAILABLE:  # compiled before the kernels that call it, and inlined into them
     _focal_terms = numba.njit(cache=True, error_model="numpy", inline="always")(_focal_terms)
 
 
-def _binary_focal(raw, y, w, has_w, gamma, a0, a1, min_h, g, h):
+def _count_bad_binary(y, w, has_w):
+    """Invalid labels and weights, in a pass of their own: inside the focal loop the count
+    made it 20-25% slower (measured, same inputs, one process); alone it vectorises."""
     bad = 0
+    for i in range(y.shape[0]):
+        bad += _bad_binary(float(y[i])) + _bad_weight(w, i, has_w)
+    return bad
+
+
+if AVAILABLE:
+    _count_bad_binary = _jit(_count_bad_binary)
+
+
+def _binary_focal(raw, y, w, has_w, gamma, a0, a1, min_h, g, h):
+    bad = _count_bad_binary(y, w, has_w)
     if gamma == 0.0:  # the logistic loss: one exp per row
         for i in range(raw.shape[0]):
             z = float(raw[i])
             yi = float(y[i])
-            bad += _bad_binary(yi) + _bad_weight(w, i, has_w)
             a = a1 if yi == 1.0 else a0
             # sigmoid(z) and p(1 - p) = e/(1 + e)^2 from e = exp(-|z|): no cancellation
             e = math.exp(-abs(z))
@@ -273,7 +285,6 @@ def _binary_focal(raw, y, w, has_w, gamma, a0, a1, min_h, g, h):
         return bad
     for i in range(raw.shape[0]):
         yi = float(y[i])
-        bad += _bad_binary(yi) + _bad_weight(w, i, has_w)
         t = 2.0 * yi - 1.0
         a = a1 if yi == 1.0 else a0
         _, _, _, _, fp, fpp = _focal_terms(t * float(raw[i]), gamma)
