@@ -294,7 +294,7 @@ def test_residual_scale_over_workers_is_the_global_quantile():
             idx = np.minimum(np.searchsorted(edges, np.abs(r2), side="left"), edges_top - 1)
             return np.bincount(idx, minlength=edges_top).astype(float)
 
-        got = _distributed_quantile(np.abs(r1), None, q, _TwoShards(shard2))
+        got = _distributed_quantile(np.abs(r1), 1.0, q, _TwoShards(shard2))
         assert got == pytest.approx(want, rel=0.012)  # log-spaced bins 1.1% apart
         local = residual_scale(r1, None, q)
         assert abs(local / want - 1) > 0.5  # one shard alone is far off

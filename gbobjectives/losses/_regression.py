@@ -41,10 +41,11 @@ _SCALE_ROWS = 65536
 _HIST_BINS = 4096  # distributed: log-spaced histogram bins of |r| (1.1% apart over 20 decades)
 
 
-def residual_scale(r: np.ndarray, w, q: float, collective=None) -> float:
+def residual_scale(r: np.ndarray, w, q: float, collective=None, row_weight: float = 1.0) -> float:
     """The q-quantile of |r| (weighted by w), the data-derived delta / scale of the robust losses.
 
-    ``r`` is the residual of this round, so the scale follows the model as it fits, and
+    ``r`` is the residual of this round (or of an evenly strided sample of its rows, each
+    standing for ``row_weight`` rows), so the scale follows the model as it fits, and
     multiplying the target by c multiplies it by c (the losses stay scale-equivariant).
     ``collective`` (distributed training): the quantile of all workers' residuals, from a
     log-spaced histogram summed over the workers. Falls back to 1.0 where no positive finite
@@ -53,11 +54,13 @@ def residual_scale(r: np.ndarray, w, q: float, collective=None) -> float:
     """
     a = np.abs(r).ravel()
     ww = None if w is None else (np.broadcast_to(w[:, None], r.shape).ravel() if r.ndim == 2 else w)
-    if collective is None:
-        step = max(1, -(-a.size // _SCALE_ROWS))
-        value = weighted_quantile(a[::step], q, None if ww is None else ww[::step])
+    if collective is not None:
+        value = _distributed_quantile(a, row_weight * (1.0 if ww is None else ww), q, collective)
+    elif ww is None:  # numpy's "inverted_cdf" quantile, by one partition
+        k = min(max(int(np.ceil(q * a.size)) - 1, 0), a.size - 1)
+        value = float(np.partition(a, k)[k])
     else:
-        value = _distributed_quantile(a, ww, q, collective)
+        value = weighted_quantile(a, q, ww)
     if not (np.isfinite(value) and value > 0):
         finite = a[np.isfinite(a)]
         value = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
@@ -70,7 +73,9 @@ def _distributed_quantile(a, w, q, collective):
         return 1.0
     edges = top * np.logspace(-20, 0, _HIST_BINS)
     idx = np.searchsorted(edges, a, side="left")
-    hist = np.bincount(np.minimum(idx, _HIST_BINS - 1), weights=w, minlength=_HIST_BINS)
+    hist = np.bincount(
+        np.minimum(idx, _HIST_BINS - 1), weights=np.broadcast_to(w, a.shape), minlength=_HIST_BINS
+    )
     hist = collective.sum(hist.astype(np.float64), "delta")
     cum = np.cumsum(hist)
     return float(edges[min(int(np.searchsorted(cum, q * cum[-1], side="left")), _HIST_BINS - 1)])
@@ -152,7 +157,10 @@ class _RobustLoss(_RegressionLoss):
         if getattr(self, self._scale_param) is not None:
             return self
         out = copy.copy(self)
-        value = residual_scale(self._residual(y, raw), w, self.residual_quantile, collective)
+        step = max(1, -(-raw.shape[0] // _SCALE_ROWS))  # an evenly strided sample of the rows
+        r = self._residual(y[::step], raw[::step])
+        ws = None if w is None else w[::step]
+        value = residual_scale(r, ws, self.residual_quantile, collective, row_weight=float(step))
         setattr(out, self._scale_param, value)
         return out
 
