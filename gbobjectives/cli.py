@@ -130,10 +130,14 @@ def parse_grid(text: str | None) -> tuple[str, list] | None:
 # ------------------------------------------------------------------------ data
 def read_table(path_or_resource, target: str | None, task: str | None):
     """X, y, task and feature names from a CSV, with one clear error for what cannot be used."""
+    if isinstance(path_or_resource, Path) and path_or_resource.is_dir():
+        raise UsageError(f"{path_or_resource} is a directory; give a CSV file or a bundled dataset name")
     try:
         header, rows = datasets.read_csv(path_or_resource)
     except FileNotFoundError:
-        raise UsageError(f"file not found: {path_or_resource}") from None
+        raise UsageError(
+            f"file not found: {path_or_resource} (bundled datasets: {', '.join(datasets.DATASETS)})"
+        ) from None
     except (StopIteration, UnicodeDecodeError, csv.Error) as err:
         raise UsageError(f"cannot read {path_or_resource} as CSV: {err or 'empty file'}") from None
     if target is None:
@@ -160,6 +164,8 @@ def read_table(path_or_resource, target: str | None, task: str | None):
                 raise UsageError(
                     f"column {name!r} is not numeric (row {r + 2}: {v!r}); encode it as numbers or drop it"
                 ) from None
+            if np.isinf(X[r, col]):
+                raise UsageError(f"column {name!r} holds {v!r} at row {r + 2}; values must be finite")
         col += 1
     y_text = [row[j].strip() for row in rows]
     if any(v in ("", "NA", "NaN", "nan") for v in y_text):
@@ -168,23 +174,51 @@ def read_table(path_or_resource, target: str | None, task: str | None):
         y_num = np.array(y_text, dtype=np.float64)
     except ValueError:
         y_num = None
+    if y_num is not None and not np.all(np.isfinite(y_num)):
+        bad = int(np.flatnonzero(~np.isfinite(y_num))[0])
+        raise UsageError(
+            f"target column {target!r} holds {y_text[bad]!r} at row {bad + 2}; values must be finite"
+        )
+    if not rows:
+        raise UsageError("the file has a header but no data rows")
     n_classes = len(set(y_text))
-    inferred = (
-        "regression"
-        if y_num is not None and n_classes > 2
-        else ("binary" if n_classes == 2 else "multiclass")
+    if task is None and n_classes < 2:
+        raise UsageError(
+            f"target column {target!r} holds a single value ({y_text[0]!r}) in all {len(rows)} rows: "
+            "nothing to predict"
+        )
+    few_integers = (
+        y_num is not None and 2 < n_classes <= MAX_INTEGER_CLASSES and np.all(y_num == np.round(y_num))
     )
+    if y_num is not None and n_classes > 2 and not few_integers:
+        inferred, why = "regression", f"target {target!r} is numeric with {n_classes} distinct values"
+    elif n_classes == 2:
+        inferred, why = "binary", f"target {target!r} has 2 distinct values"
+    else:
+        inferred = "multiclass"
+        why = f"target {target!r} has {n_classes} distinct " + (
+            "integers, read as class codes; --task regression treats them as numbers"
+            if few_integers
+            else "text values"
+        )
+    given = task is not None
     task = task or inferred
+    reason = "given with --task" if given else why
     if task == "regression" and y_num is None:
         raise UsageError(f"--task regression needs a numeric target; {target!r} holds text")
     if task == "binary" and n_classes != 2:
         raise UsageError(f"--task binary needs 2 classes; {target!r} has {n_classes}")
     if task == "multiclass" and not 2 < n_classes <= 100:
-        raise UsageError(f"--task multiclass needs 3 to 100 classes; {target!r} has {n_classes}")
+        if given:
+            raise UsageError(f"--task multiclass needs 3 to 100 classes; {target!r} has {n_classes}")
+        raise UsageError(
+            f"target column {target!r} holds {n_classes} distinct text values: too many classes "
+            "(at most 100); give a numeric target or fewer classes"
+        )
     if len(rows) < 20:
         raise UsageError(f"the file has {len(rows)} rows; at least 20 are needed to cross-validate")
     y = y_num if task == "regression" else np.array(y_text)
-    return X, y, task, features
+    return X, y, task, features, reason
 
 
 # ------------------------------------------------------------------------ evaluation
@@ -222,6 +256,10 @@ def classification_metrics(y, proba, classes) -> dict:
         "balanced_acc": float(balanced_accuracy_score(y, pred)),
     }
 
+
+# An integer-valued target with at most this many distinct values is read as class codes
+# (0/1/2 ratings, labels); more distinct integers (counts) are a number to predict.
+MAX_INTEGER_CLASSES = 10
 
 PRIMARY = {"regression": ("MAE", False), "binary": ("PR_AUC", True), "multiclass": ("PR_AUC", True)}
 
@@ -322,7 +360,7 @@ def compare(
                 fit_kw["eval_set"] = [(X[te], y[te])]
             est.fit(X[tr], y[tr], **fit_kw)
             seconds.append(time.perf_counter() - t0)
-            if fit_kw:
+            if fit_kw and est.evals_result_.get("valid_0"):  # a constant model records none
                 learning[f"{label} [{backend}]"] = next(iter(est.evals_result_["valid_0"].values()))
             if task == "regression":
                 scores.append(regression_metrics(y[te], np.asarray(est.predict(X[te]), dtype=float), alpha))
@@ -537,6 +575,9 @@ def write_outputs(out_dir: Path, rows, learning, task):
 # ------------------------------------------------------------------------ entry point
 def _parser():
     parser = argparse.ArgumentParser(prog="gbobjectives", description=__doc__.splitlines()[0])
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"gbobjectives {__version__}")
     sub = parser.add_subparsers(dest="command")
     c = sub.add_parser("compare", help="cross-validate losses on a CSV (or a bundled dataset)")
     c.add_argument(
@@ -563,19 +604,45 @@ def _parser():
     return parser
 
 
+def _check_out_dir(out: str) -> Path:
+    """The --out folder, created and known to be writable before any fitting (a bad --out found
+    after the fits would lose the run)."""
+    path = Path(out)
+    for parent in (path, *path.parents):
+        if parent.exists() and not parent.is_dir():
+            raise UsageError(f"--out {out}: {parent} is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".gbobjectives-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as err:
+        raise UsageError(f"--out {out} cannot be written: {err.strerror or err}") from None
+    return path
+
+
 def run_compare(args) -> int:
     if args.cv < 2:
         raise UsageError(f"--cv {args.cv} is not valid: at least 2 folds")
     if args.n_estimators < 1:
         raise UsageError(f"--n-estimators {args.n_estimators} is not valid: at least 1")
+    if not (np.isfinite(args.learning_rate) and args.learning_rate > 0):
+        raise UsageError(f"--learning-rate {args.learning_rate} is not valid: a number > 0")
+    if args.losses is not None and not any(t.strip(" ,") for t in args.losses):
+        raise UsageError(
+            f"--losses {' '.join(args.losses)!r} names no loss; valid losses: {', '.join(LOSSES)}"
+        )
+    out_dir = _check_out_dir(args.out) if args.out else None
     name = args.data or "wage"
     if name in datasets.DATASETS and not Path(name).exists():
         source, target, _ = datasets.DATASETS[name]
-        X, y, task, features = read_table(datasets.path(name), args.target or target, args.task)
+        X, y, task, features, reason = read_table(datasets.path(name), args.target or target, args.task)
         title = f"bundled dataset {name!r}"
     else:
-        X, y, task, features = read_table(Path(name), args.target, args.task)
+        X, y, task, features, reason = read_table(Path(name), args.target, args.task)
         title = name
+    if args.cv > X.shape[0]:
+        raise UsageError(f"--cv {args.cv} is not valid: more folds than the {X.shape[0]} rows")
     specs = parse_losses(args.losses or [DEFAULT_LOSSES[task]], task)
     grid = parse_grid(args.grid)
     if grid is not None and not any(grid[0] in LOSSES[n][2] for n, _ in specs):
@@ -585,9 +652,10 @@ def run_compare(args) -> int:
         if counts.min() < args.cv:
             raise UsageError(f"the rarest class has {counts.min()} rows, fewer than --cv {args.cv} folds")
     backends = ["xgboost", "lightgbm"] if args.backend == "both" else [args.backend]
+    print(f"gbobjectives compare: task {task} ({reason})")
     print(
-        f"gbobjectives compare: {title}, {X.shape[0]} rows x {X.shape[1]} features, task {task}, "
-        f"{args.cv}-fold CV, {args.n_estimators} rounds, learning rate {args.learning_rate}"
+        f"  {title}, {X.shape[0]} rows x {X.shape[1]} features, {args.cv}-fold CV, "
+        f"{args.n_estimators} rounds, learning rate {args.learning_rate}"
     )
     rows, learning = compare(
         X,
@@ -609,14 +677,14 @@ def run_compare(args) -> int:
             print(f"best {r['grid']} for {loss} [{backend}] by {PRIMARY[task][0]}: {r[PRIMARY[task][0]]:.4g}")
     print(verdict(rows, task))
     if args.out:
-        written = write_outputs(Path(args.out), rows, learning, task)
+        written = write_outputs(out_dir, rows, learning, task)
         print(f"wrote {', '.join(written)} to {args.out}")
     return 0
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] not in ("compare", "logcosh-demo", "-h", "--help"):
+    if not argv or argv[0] not in ("compare", "logcosh-demo", "-h", "--help", "--version"):
         argv = ["compare", *argv]
     args = _parser().parse_args(argv)
     try:

@@ -39,7 +39,8 @@ def path(name: str):
 
 def read_csv(source) -> tuple[list[str], list[list[str]]]:
     """Header and rows of a CSV file (a path or an importlib resource)."""
-    with source.open("r", newline="") as f:
+    # utf-8-sig: a byte-order mark (spreadsheet programs write one) is not part of the first name
+    with source.open("r", newline="", encoding="utf-8-sig") as f:
         reader = csv.reader(f)
         header = next(reader)
         return header, [row for row in reader if row]

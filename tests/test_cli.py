@@ -55,6 +55,18 @@ def test_main_job_as_the_readme_runs_it(tmp_path):
         (["wage", "--grid", "gamma=1,2"], "--grid 'gamma' is a parameter of none of the losses given"),
         (["wage", "--grid", "delta"], "--grid 'delta' is not valid"),
         (["wage", "--cv", "1"], "--cv 1 is not valid"),
+        (["wage", "--cv", "5000"], "--cv 5000 is not valid: more folds than the 3000 rows"),
+        (["wage", "--learning-rate", "0"], "--learning-rate 0.0 is not valid: a number > 0"),
+        (["wage", "--learning-rate", "-1"], "--learning-rate -1.0 is not valid"),
+        (["wage", "--losses", ""], "--losses '' names no loss; valid losses: squared_error"),
+        (["wag"], "file not found: wag (bundled datasets: wage, engel"),
+        (["{dir}", "--target", "y"], "is a directory; give a CSV file"),
+        (["{csv}", "--target", "y", "--out", "{csv}"], "is a file, not a directory"),
+        (["{csv}", "--target", "y", "--out", "{csv}/sub"], "is a file, not a directory"),
+        (["{inf_y}", "--target", "y"], "target column 'y' holds 'inf' at row 3; values must be finite"),
+        (["{inf_x}", "--target", "y"], "column 'a' holds '-inf' at row 2; values must be finite"),
+        (["{header}", "--target", "y"], "the file has a header but no data rows"),
+        (["{const}", "--target", "y"], "target column 'y' holds a single value ('0') in all 30 rows"),
     ],
 )
 def test_bad_input_gets_one_clear_line_and_exit_2(tmp_path, capsys, args, message):
@@ -65,7 +77,27 @@ def test_bad_input_gets_one_clear_line_and_exit_2(tmp_path, capsys, args, messag
     )
     text = tmp_path / "text.csv"
     text.write_text("a,b,c\n" + "1,2,u\n2,3,x\n" + "".join(f"{i},{i},u\n" for i in range(30)))
-    args = [a.format(csv=csv_path, text=text) for a in args]
+    inf_y = tmp_path / "inf_y.csv"
+    inf_y.write_text("a,y\n" + "".join(f"{i},{'inf' if i == 1 else i}\n" for i in range(30)))
+    inf_x = tmp_path / "inf_x.csv"
+    inf_x.write_text("a,y\n" + "".join(f"{'-inf' if i == 0 else i},{i}\n" for i in range(30)))
+    header = tmp_path / "header.csv"
+    header.write_text("a,y\n")
+    const = tmp_path / "const.csv"
+    const.write_text("a,y\n" + "".join(f"{i},0\n" for i in range(30)))
+    (tmp_path / "adir").mkdir()
+    args = [
+        a.format(
+            csv=csv_path,
+            text=text,
+            inf_y=inf_y,
+            inf_x=inf_x,
+            header=header,
+            const=const,
+            dir=tmp_path / "adir",
+        )
+        for a in args
+    ]
     assert cli.main(["compare", *args, "--quiet"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("gbobjectives: error: ")
@@ -215,3 +247,51 @@ def test_the_verdict_names_a_winning_builtin_and_judges_quantiles_by_pinball():
     flat = " ".join(cli.verdict(rows, "regression").split())
     assert "Best by MAE (lower is better): builtin:xgboost [xgboost] 87.5." in flat
     assert "built-in objective wins: use it" in flat
+
+
+def test_integer_coded_classes_are_classified_and_the_first_line_says_why(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 2))
+    y = np.digitize(X[:, 0], [-0.5, 0.5])  # 0 / 1 / 2
+    path = tmp_path / "codes.csv"
+    path.write_text("\ufeffa,b,grade\n" + "".join(f"{a},{b},{c}\n" for (a, b), c in zip(X, y)))  # with a BOM
+    code = cli.main(
+        [
+            "compare",
+            str(path),
+            "--target",
+            "grade",
+            "--cv",
+            "2",
+            "--n-estimators",
+            "5",
+            "--losses",
+            "logistic",
+            "--backend",
+            "lightgbm",
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("gbobjectives compare: task multiclass (target 'grade' has 3 distinct integers")
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0
+    import gbobjectives
+
+    assert capsys.readouterr().out.strip() == f"gbobjectives {gbobjectives.__version__}"
+
+
+def test_a_tiny_csv_with_out_writes_its_results(tmp_path, capsys):
+    """30 rows: LightGBM trains a constant model, which records no learning curve."""
+    rng = np.random.default_rng(0)
+    path = tmp_path / "tiny.csv"
+    path.write_text("a,b,y\n" + "".join(f"{rng.normal()},{rng.normal()},{rng.normal()}\n" for _ in range(30)))
+    out = tmp_path / "res"
+    args = ["compare", str(path), "--target", "y", "--losses", "huber", "--cv", "2", "--n-estimators", "5"]
+    assert cli.main([*args, "--out", str(out), "--quiet"]) == 0
+    assert (out / "results.csv").exists()
