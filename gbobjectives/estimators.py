@@ -153,6 +153,10 @@ class _GBBase(BaseEstimator):
             )
         if self.backend_params is not None and not isinstance(self.backend_params, dict):
             raise ValueError(f"backend_params={self.backend_params!r} is not valid: expected a dict or None")
+        if self.backend_params:
+            importlib.import_module(f"gbobjectives.adapters.{self.backend}").check_backend_params(
+                self.backend_params
+            )
 
     def _backend_params(self) -> dict:
         seed = (
@@ -200,6 +204,11 @@ class _GBBase(BaseEstimator):
         return lambda loss: cls(self.eval_metric, loss, maximize=self.eval_metric_maximize)
 
     def _train(self, loss, X, y, sample_weight, eval_sets):
+        if self.early_stopping_rounds is not None and not eval_sets:
+            raise ValueError(
+                f"early_stopping_rounds={self.early_stopping_rounds} needs a validation set: pass "
+                "fit(..., eval_set=[(X_val, y_val)]), or set early_stopping_rounds=None"
+            )
         adapters = importlib.import_module(f"gbobjectives.adapters.{self.backend}")
         self.evals_result_ = {}
         extra = {}
@@ -398,3 +407,9 @@ def _resolve_classification_loss(loss, n_classes: int) -> Loss:
             )
         return SoftmaxFocal(n_classes, gamma=loss.gamma, min_hessian=loss.min_hessian)
     return SoftmaxCrossEntropy(n_classes, min_hessian=loss.min_hessian)
+
+
+# The public estimators carry the parameter documentation themselves (``help(GBRegressor)``).
+_PARAMETERS = _GBBase.__doc__[_GBBase.__doc__.index("    Parameters\n") :]
+GBRegressor.__doc__ = GBRegressor.__doc__.rstrip() + "\n\n" + _PARAMETERS
+GBClassifier.__doc__ = GBClassifier.__doc__.rstrip() + "\n\n" + _PARAMETERS

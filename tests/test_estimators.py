@@ -236,3 +236,39 @@ def test_eval_set_with_unknown_label_is_refused():
     X, y = classification(n=100)
     with pytest.raises(ValueError, match=r"eval_set has labels \[7\] not seen in y"):
         gb.GBClassifier(n_estimators=2).fit(X, y, eval_set=[(X[:5], np.full(5, 7))])
+
+
+@backends
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"bogus": 1}, r"\['bogus'\] are not (XGBoost|LightGBM) parameters"),
+        ({"objective": "l2"}, r"\['objective'\] are set by gbobjectives from the loss"),
+    ],
+)
+def test_backend_params_that_would_be_ignored_or_replace_the_loss_are_refused(backend, params, match):
+    X, y = outlier_regression(n=100)
+    with pytest.raises(ValueError, match=match):
+        gb.GBRegressor(backend=backend, backend_params=params, n_estimators=2).fit(X, y)
+
+
+@backends
+def test_valid_backend_params_and_aliases_pass(backend):
+    X, y = outlier_regression(n=100)
+    params = {"max_bin": 63, "eta": 0.3} if backend == "xgboost" else {"max_bin": 63, "min_data": 5}
+    gb.GBRegressor(backend=backend, backend_params=params, n_estimators=2).fit(X, y)
+
+
+@backends
+def test_early_stopping_without_a_validation_set_is_refused(backend):
+    X, y = outlier_regression(n=100)
+    with pytest.raises(ValueError, match="early_stopping_rounds=3 needs a validation set"):
+        gb.GBRegressor(backend=backend, early_stopping_rounds=3).fit(X, y)
+
+
+def test_the_public_estimators_document_their_parameters_and_the_package_is_typed():
+    from pathlib import Path
+
+    for est in (gb.GBRegressor, gb.GBClassifier):
+        assert "backend_params : dict or None" in est.__doc__ and "leaf_renewal" in est.__doc__
+    assert (Path(gb.__file__).parent / "py.typed").exists()

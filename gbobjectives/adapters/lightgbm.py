@@ -108,6 +108,30 @@ class eval_metric(_MetricAdapter):  # noqa: N801 - named after the sklearn argum
 
 
 # ------------------------------------------------------------------ used by the estimators
+_OWNED = ("objective", "num_class", "init_score", "metric")
+
+
+def check_backend_params(params: dict) -> None:
+    """Refuse what LightGBM would only log as "Unknown parameter" and ignore, or what would
+    replace the loss. The names and aliases are LightGBM's own list (its C API's dump)."""
+    owned = [k for k in params if k in _OWNED]
+    if owned:
+        raise ValueError(
+            f"backend_params={params!r}: {owned} are set by gbobjectives from the loss; remove them"
+        )
+    try:
+        aliases = lightgbm.basic._ConfigAliases._get_all_param_aliases()
+    except AttributeError:  # pragma: no cover - a LightGBM without the list: nothing to check
+        return
+    known = {name for main, names in aliases.items() for name in (main, *names)}
+    unknown = [k for k in params if k not in known]
+    if unknown:
+        raise ValueError(
+            f"backend_params={params!r}: {unknown} are not LightGBM parameters (LightGBM would "
+            "ignore them); see https://lightgbm.readthedocs.io/en/stable/Parameters.html"
+        )
+
+
 class Model:
     """Trained booster(s) and their start: ``raw(X)`` is the full margin.
 

@@ -139,6 +139,42 @@ def early_stopping(rounds: int, metric: _MetricAdapter, *, data_name=None, save_
 
 
 # ------------------------------------------------------------------ used by the estimators
+_OWNED = ("objective", "obj", "base_score", "num_class", "num_target")
+
+
+def check_backend_params(params: dict) -> None:
+    """Refuse what XGBoost would silently ignore, or what would replace the loss.
+
+    XGBoost reports parameters it does not use only as a log line (and a Python warning at
+    verbosity >= 1), after which it trains as if they were absent: one update on a two-row
+    DMatrix with ``validate_parameters`` shows them before any real training.
+    """
+    import warnings
+
+    owned = [k for k in params if k in _OWNED]
+    if owned:
+        raise ValueError(
+            f"backend_params={params!r}: {owned} are set by gbobjectives from the loss; remove them"
+        )
+    d = xgboost.DMatrix(np.zeros((2, 1)), label=np.zeros(2))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            booster = xgboost.Booster({**params, "verbosity": 1, "validate_parameters": True}, [d])
+            booster.update(d, 0)
+        except xgboost.core.XGBoostError:
+            return  # a value that needs the real data (constraints per feature): XGBoost checks it
+    for w in caught:
+        text = str(w.message)
+        if "are not used" in text:
+            unused = text[text.index("{") + 1 : text.index("}")].replace('"', "").split(",")
+            names = [u.strip() for u in unused if u.strip()]
+            raise ValueError(
+                f"backend_params={params!r}: {names} are not XGBoost parameters (XGBoost would "
+                "ignore them); see https://xgboost.readthedocs.io/en/stable/parameter.html"
+            )
+
+
 class Model:
     """A trained booster with the loss it was trained for: ``raw(X)`` is the full margin."""
 
