@@ -128,48 +128,94 @@ def parse_grid(text: str | None) -> tuple[str, list] | None:
 
 
 # ------------------------------------------------------------------------ data
+# A text column with more distinct values than this, or distinct in more than half the rows,
+# is an identifier (a name, an id): it is dropped, with a note, rather than made a category.
+MAX_CATEGORIES = 1000
+
+
+def _features(frame, notes: list[str]):
+    """The feature table: numbers as they are, text as categories, dates as numbers.
+
+    Rules (stated in the README): blanks are missing values; a column whose every non-blank
+    value reads as an ISO date or datetime becomes three numbers, ``<name>`` (days since
+    1970-01-01, fractional for times), ``<name>_month`` and ``<name>_dayofweek``; any other text
+    column becomes a categorical feature that both backends split on natively, unless it looks
+    like an identifier (see MAX_CATEGORIES). Returns a numeric array when no column is
+    categorical, else a DataFrame.
+    """
+    import pandas as pd
+
+    out = {}
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            values = col.astype(np.float64)
+            if np.isinf(values).any():
+                row = int(np.flatnonzero(np.isinf(values.to_numpy()))[0])
+                raise UsageError(
+                    f"column {name!r} holds '{col.iloc[row]}' at row {row + 2}; values must be finite"
+                )
+            out[name] = values
+            continue
+        text = col.astype("string").str.strip()
+        present = text.dropna()
+        dates = pd.to_datetime(present, errors="coerce", format="ISO8601") if len(present) else present
+        if len(present) and dates.notna().all():
+            when = pd.to_datetime(text, errors="coerce", format="ISO8601")
+            days = (when - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
+            out[name] = days.astype(np.float64)
+            out[f"{name}_month"] = when.dt.month.astype(np.float64)
+            out[f"{name}_dayofweek"] = when.dt.day_of_week.astype(np.float64)
+            notes.append(f"column {name!r}: dates, used as days since 1970, month and day of week")
+            continue
+        distinct = present.nunique()
+        if distinct > MAX_CATEGORIES or (len(present) > 20 and distinct > 0.5 * len(present)):
+            notes.append(f"column {name!r} dropped: {distinct} distinct text values in {len(present)} rows")
+            continue
+        out[name] = text.astype("category")
+    if not out:
+        raise UsageError("the file has no usable feature columns besides the target")
+    table = pd.DataFrame(out)
+    if any(isinstance(table[c].dtype, pd.CategoricalDtype) for c in table.columns):
+        return table, list(table.columns)
+    return table.to_numpy(dtype=np.float64), list(table.columns)
+
+
 def read_table(path_or_resource, target: str | None, task: str | None):
-    """X, y, task and feature names from a CSV, with one clear error for what cannot be used."""
+    """X, y, task, feature names and the reason for the task, from a CSV, with one clear error
+    for what cannot be used. Read by pandas (blanks and NA are missing values; a byte-order
+    mark is dropped from the first name)."""
+    import pandas as pd
+
     if isinstance(path_or_resource, Path) and path_or_resource.is_dir():
         raise UsageError(f"{path_or_resource} is a directory; give a CSV file or a bundled dataset name")
     try:
-        header, rows = datasets.read_csv(path_or_resource)
+        with path_or_resource.open("rb") as handle:
+            frame = pd.read_csv(handle, encoding="utf-8-sig", skipinitialspace=True)
     except FileNotFoundError:
         raise UsageError(
             f"file not found: {path_or_resource} (bundled datasets: {', '.join(datasets.DATASETS)})"
         ) from None
-    except (StopIteration, UnicodeDecodeError, csv.Error) as err:
-        raise UsageError(f"cannot read {path_or_resource} as CSV: {err or 'empty file'}") from None
+    except pd.errors.EmptyDataError:
+        raise UsageError(f"cannot read {path_or_resource} as CSV: the file is empty") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
+        raise UsageError(f"cannot read {path_or_resource} as CSV: {str(err).splitlines()[0]}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
     if target is None:
         raise UsageError("--target is required with a CSV file (the column to predict)")
-    if target not in header:
-        raise UsageError(f"target column {target!r} is not in the file; columns: {', '.join(header)}")
-    j = header.index(target)
-    if any(len(r) != len(header) for r in rows):
-        bad = next(i for i, r in enumerate(rows) if len(r) != len(header))
-        raise UsageError(f"row {bad + 2} has {len(rows[bad])} fields, the header has {len(header)}")
-    features = [h for i, h in enumerate(header) if i != j]
+    if target not in frame.columns:
+        raise UsageError(f"target column {target!r} is not in the file; columns: {', '.join(frame.columns)}")
+    features = [c for c in frame.columns if c != target]
     if not features:
         raise UsageError("the file has no feature columns besides the target")
-    X = np.empty((len(rows), len(features)))
-    col = 0
-    for i, name in enumerate(header):
-        if i == j:
-            continue
-        for r, row in enumerate(rows):
-            v = row[i].strip()
-            try:
-                X[r, col] = float(v) if v not in ("", "NA", "NaN", "nan") else np.nan
-            except ValueError:
-                raise UsageError(
-                    f"column {name!r} is not numeric (row {r + 2}: {v!r}); encode it as numbers or drop it"
-                ) from None
-            if np.isinf(X[r, col]):
-                raise UsageError(f"column {name!r} holds {v!r} at row {r + 2}; values must be finite")
-        col += 1
-    y_text = [row[j].strip() for row in rows]
-    if any(v in ("", "NA", "NaN", "nan") for v in y_text):
+    if len(frame) == 0:
+        raise UsageError("the file has a header but no data rows")
+    notes: list[str] = []
+    rows = frame  # for the checks below: len(rows) is the number of data rows
+    X, features = _features(frame[features], notes)
+    if frame[target].isna().any():
         raise UsageError(f"target column {target!r} has missing values; drop those rows")
+    y_text = [str(v).strip() for v in frame[target].tolist()]
     try:
         y_num = np.array(y_text, dtype=np.float64)
     except ValueError:
@@ -179,8 +225,6 @@ def read_table(path_or_resource, target: str | None, task: str | None):
         raise UsageError(
             f"target column {target!r} holds {y_text[bad]!r} at row {bad + 2}; values must be finite"
         )
-    if not rows:
-        raise UsageError("the file has a header but no data rows")
     n_classes = len(set(y_text))
     if task is None and n_classes < 2:
         raise UsageError(
@@ -218,6 +262,8 @@ def read_table(path_or_resource, target: str | None, task: str | None):
     if len(rows) < 20:
         raise UsageError(f"the file has {len(rows)} rows; at least 20 are needed to cross-validate")
     y = y_num if task == "regression" else np.array(y_text)
+    for note in notes:
+        reason += f"; {note}"
     return X, y, task, features, reason
 
 
@@ -264,12 +310,23 @@ MAX_INTEGER_CLASSES = 10
 PRIMARY = {"regression": ("MAE", False), "binary": ("PR_AUC", True), "multiclass": ("PR_AUC", True)}
 
 
+def _take(X, rows):
+    """Rows of a numeric array or a DataFrame (tables with categorical columns)."""
+    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+
+
 def _builtin(task, backend, alpha, n_estimators, learning_rate, seed):
     """The backend's own objective as the baseline (its quantile objective for quantile rows)."""
     if backend == "xgboost":
         import xgboost as xgb
 
-        kw = dict(n_estimators=n_estimators, learning_rate=learning_rate, random_state=seed, verbosity=0)
+        kw = dict(
+            n_estimators=n_estimators,
+            learning_rate=learning_rate,
+            random_state=seed,
+            verbosity=0,
+            enable_categorical=True,  # category columns of a table, split on natively
+        )
         if task == "regression":
             if alpha is not None:
                 return xgb.XGBRegressor(objective="reg:quantileerror", quantile_alpha=alpha, **kw)
@@ -357,15 +414,16 @@ def compare(
             t0 = time.perf_counter()
             fit_kw = {}
             if curves and k == 0 and ours:  # learning curves: gbobjectives' estimators only
-                fit_kw["eval_set"] = [(X[te], y[te])]
-            est.fit(X[tr], y[tr], **fit_kw)
+                fit_kw["eval_set"] = [(_take(X, te), y[te])]
+            est.fit(_take(X, tr), y[tr], **fit_kw)
             seconds.append(time.perf_counter() - t0)
             if fit_kw and est.evals_result_.get("valid_0"):  # a constant model records none
                 learning[f"{label} [{backend}]"] = next(iter(est.evals_result_["valid_0"].values()))
             if task == "regression":
-                scores.append(regression_metrics(y[te], np.asarray(est.predict(X[te]), dtype=float), alpha))
+                pred = np.asarray(est.predict(_take(X, te)), dtype=float)
+                scores.append(regression_metrics(y[te], pred, alpha))
             else:
-                scores.append(classification_metrics(y[te], est.predict_proba(X[te]), classes))
+                scores.append(classification_metrics(y[te], est.predict_proba(_take(X, te)), classes))
             if bar:
                 bar.step(f"{label} [{backend}]")
         row = {"loss": label, "backend": backend}

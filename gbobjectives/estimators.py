@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import numbers
+import sys
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -240,8 +241,71 @@ class _GBBase(BaseEstimator):
 
     def _raw(self, X):
         check_is_fitted(self, "model_")
-        X = validate_data(self, X, reset=False, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan")
-        return self.model_.raw(X)
+        return self.model_.raw(self._check_X(X, reset=False))
+
+    # ------------------------------------------------------------------ tables
+    def _check_X(self, X, *, reset, y=None):
+        """X as the backends take it: a numeric array through scikit-learn's checks, or a pandas
+        DataFrame with text / category columns kept as a frame whose categorical columns carry
+        the categories seen in fit (both backends split on them natively; a category unseen in
+        fit becomes missing). With ``y``: (X, y)."""
+        pd = sys.modules.get("pandas")
+        if not (pd is not None and isinstance(X, pd.DataFrame) and _has_categorical(X)):
+            if reset and hasattr(self, "_categories_"):
+                del self._categories_
+            if getattr(self, "_categories_", None) is not None and not reset:
+                raise ValueError(
+                    "this model was fitted on a DataFrame with categorical columns "
+                    f"{list(self._categories_)}; predict on a DataFrame with the same columns"
+                )
+            kw = dict(accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan")
+            if y is None:
+                return validate_data(self, X, reset=reset, **kw)
+            return validate_data(self, X, y, y_numeric=isinstance(self, RegressorMixin), **kw)
+        names = [str(c) for c in X.columns]
+        if reset:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+            self.n_features_in_ = len(names)
+            self._categories_ = {
+                c: (
+                    X[c].cat.categories
+                    if isinstance(X[c].dtype, pd.CategoricalDtype)
+                    else pd.Categorical(X[c].dropna().astype(str)).categories
+                )
+                for c in X.columns
+                if _is_categorical(X[c])
+            }
+        else:
+            if getattr(self, "_categories_", None) is None or names != list(self.feature_names_in_):
+                raise ValueError(
+                    f"X has columns {names}; the model was fitted on {list(self.feature_names_in_)}"
+                )
+        out = {}
+        for c in X.columns:
+            if c in self._categories_:
+                cats = self._categories_[c]
+                values = X[c] if isinstance(X[c].dtype, pd.CategoricalDtype) else X[c].astype("string")
+                values = values.astype(object)
+                # unseen in fit (or blank): missing, which each backend routes as it defines
+                out[c] = pd.Categorical(values.where(values.isin(cats), None), categories=cats)
+            else:
+                try:
+                    out[c] = pd.to_numeric(X[c]).astype(np.float64)
+                except (TypeError, ValueError):
+                    raise ValueError(f"column {c!r} is neither numeric nor text/categorical") from None
+                if np.isinf(out[c]).any():
+                    raise ValueError(f"column {c!r} contains inf; values must be finite or missing")
+        frame = pd.DataFrame(out, index=X.index)
+        if y is None:
+            return frame
+        y = np.asarray(y)
+        if y.shape[0] != frame.shape[0]:
+            raise ValueError(f"y has {y.shape[0]} rows but X has {frame.shape[0]}")
+        if isinstance(self, RegressorMixin):
+            y = y.astype(np.float64)
+            if not np.all(np.isfinite(y)):
+                raise ValueError("y contains NaN or inf; every target must be finite")
+        return frame, y
 
     def _eval_sets(self, eval_set, eval_sample_weight, encode):
         if eval_set is None:
@@ -252,9 +316,7 @@ class _GBBase(BaseEstimator):
             )
         out = []
         for i, (Xe, ye) in enumerate(eval_set):
-            Xe = validate_data(
-                self, Xe, reset=False, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan"
-            )
+            Xe = self._check_X(Xe, reset=False)
             we = None if eval_sample_weight is None else eval_sample_weight[i]
             out.append((Xe, encode(ye), None if we is None else np.asarray(we, dtype=np.float64)))
         return out
@@ -280,9 +342,7 @@ class GBRegressor(RegressorMixin, _GBBase):
     def fit(self, X, y, sample_weight=None, *, eval_set=None, eval_sample_weight=None):
         """Fit on (X, y); ``eval_set=[(X_val, y_val), ...]`` is watched for early stopping."""
         self._check_params()
-        X, y = validate_data(
-            self, X, y, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan", y_numeric=True
-        )
+        X, y = self._check_X(X, reset=True, y=y)
         y = column_or_1d(y, warn=True).astype(np.float64)
         loss = SquaredError() if self.loss is None else self.loss
         if loss.task != "regression":
@@ -327,7 +387,7 @@ class GBClassifier(ClassifierMixin, _GBBase):
     def fit(self, X, y, sample_weight=None, *, eval_set=None, eval_sample_weight=None):
         """Fit on (X, y); ``eval_set=[(X_val, y_val), ...]`` is watched for early stopping."""
         self._check_params()
-        X, y = validate_data(self, X, y, accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan")
+        X, y = self._check_X(X, reset=True, y=y)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         self._encoder = LabelEncoder().fit(y)
@@ -368,6 +428,18 @@ class GBClassifier(ClassifierMixin, _GBBase):
 
 
 # ---------------------------------------------------------------------------- helpers
+def _is_categorical(column) -> bool:
+    """Text and category columns (pandas' object, string and category dtypes)."""
+    import pandas as pd
+
+    dt = column.dtype
+    return isinstance(dt, (pd.CategoricalDtype, pd.StringDtype)) or pd.api.types.is_object_dtype(dt)
+
+
+def _has_categorical(frame) -> bool:
+    return any(_is_categorical(frame[c]) for c in frame.columns)
+
+
 def _check_number(name, value, *, integer=False, low=None, high=None, low_open=False):
     kinds = numbers.Integral if integer else numbers.Real
     ok = isinstance(value, kinds) and not isinstance(value, bool) and np.isfinite(value)

@@ -50,7 +50,6 @@ def test_main_job_as_the_readme_runs_it(tmp_path):
         (["{csv}", "--target", "y", "--losses", "huber:delta=-1"], "delta=-1 is not valid"),
         (["{csv}", "--target", "y", "--losses", "focal"], "loss 'focal' does not fit a regression task"),
         (["{csv}", "--target", "y", "--task", "binary"], "--task binary needs 2 classes; 'y' has"),
-        (["{text}", "--target", "b"], "column 'c' is not numeric (row 2: 'u')"),
         (["{text}", "--target", "c", "--task", "regression"], "--task regression needs a numeric target"),
         (["wage", "--grid", "gamma=1,2"], "--grid 'gamma' is a parameter of none of the losses given"),
         (["wage", "--grid", "delta"], "--grid 'delta' is not valid"),
@@ -295,3 +294,42 @@ def test_a_tiny_csv_with_out_writes_its_results(tmp_path, capsys):
     args = ["compare", str(path), "--target", "y", "--losses", "huber", "--cv", "2", "--n-estimators", "5"]
     assert cli.main([*args, "--out", str(out), "--quiet"]) == 0
     assert (out / "results.csv").exists()
+
+
+def test_a_table_with_text_dates_and_blanks_runs_and_the_text_column_helps(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    n = 400
+    city = rng.choice(["paris", "oslo", "rome", "lima"], n)
+    effect = {"paris": 40.0, "oslo": -30.0, "rome": 10.0, "lima": -20.0}
+    x = rng.normal(size=n)
+    day = [f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(n)]
+    price = 100 + 10 * x + np.array([effect[c] for c in city]) + rng.normal(size=n)
+    lines = ["x,city,day,shop,price"]
+    for i in range(n):
+        xs = "" if i % 17 == 0 else f"{x[i]:.4f}"  # blanks: missing values
+        lines.append(f"{xs},{city[i]},{day[i]},shop{i},{price[i]:.3f}")
+    path = tmp_path / "shop.csv"
+    path.write_text("\n".join(lines) + "\n")
+    args = [
+        "compare",
+        str(path),
+        "--target",
+        "price",
+        "--losses",
+        "squared_error",
+        "--cv",
+        "2",
+        "--n-estimators",
+        "60",
+        "--quiet",
+    ]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "column 'day': dates" in out and "column 'shop' dropped" in out
+    with_city = float(out.split("squared_error")[1].split()[1])  # the XGBoost row's MAE
+    path.write_text(
+        "\n".join(",".join(p for k, p in enumerate(line.split(",")) if k != 1) for line in lines) + "\n"
+    )
+    assert cli.main(args) == 0
+    without_city = float(capsys.readouterr().out.split("squared_error")[1].split()[1])
+    assert with_city < 0.5 * without_city

@@ -272,3 +272,29 @@ def test_the_public_estimators_document_their_parameters_and_the_package_is_type
     for est in (gb.GBRegressor, gb.GBClassifier):
         assert "backend_params : dict or None" in est.__doc__ and "leaf_renewal" in est.__doc__
     assert (Path(gb.__file__).parent / "py.typed").exists()
+
+
+@backends
+@pytest.mark.parametrize("as_category", [True, False], ids=["category", "text"])
+def test_a_dataframe_with_a_categorical_column_fits_predicts_and_keeps_names(backend, as_category):
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    n = 600
+    city = rng.choice(["paris", "oslo", "rome", "lima"], n)
+    effect = {"paris": 30.0, "oslo": -20.0, "rome": 5.0, "lima": -10.0}
+    x = rng.normal(size=n)
+    y = 10 * x + np.array([effect[c] for c in city]) + rng.normal(size=n)
+    frame = pd.DataFrame({"x": x, "city": pd.Categorical(city) if as_category else city})
+    m = gb.GBRegressor(gb.Huber(), backend=backend, n_estimators=100).fit(frame.iloc[:400], y[:400])
+    assert list(m.feature_names_in_) == ["x", "city"]
+    mae = np.mean(np.abs(m.predict(frame.iloc[400:]) - y[400:]))
+    plain = gb.GBRegressor(gb.Huber(), backend=backend, n_estimators=100).fit(
+        frame[["x"]].iloc[:400], y[:400]
+    )
+    assert mae < 0.3 * np.mean(np.abs(plain.predict(frame[["x"]].iloc[400:]) - y[400:]))
+    unseen = m.predict(pd.DataFrame({"x": [0.0], "city": ["tokyo"]}))  # missing, as the backend defines
+    assert np.all(np.isfinite(unseen))
+    with pytest.raises(ValueError, match="columns"):
+        m.predict(frame[["city", "x"]])
+    clf = gb.GBClassifier(backend=backend, n_estimators=20).fit(frame, (y > 0).astype(int))
+    np.testing.assert_allclose(clf.predict_proba(frame.iloc[:5]).sum(axis=1), 1.0)

@@ -187,7 +187,7 @@ class Model:
         return getattr(self.booster, "best_iteration", self.booster.num_boosted_rounds() - 1)
 
     def raw(self, X):
-        return self.booster.predict(xgboost.DMatrix(X), output_margin=True)
+        return self.booster.predict(xgboost.DMatrix(X, enable_categorical=True), output_margin=True)
 
 
 def train(
@@ -212,9 +212,11 @@ def train(
     if metric is not None:
         p["disable_default_eval_metric"] = 1
         metric = metric(loss)
-    dtrain = xgboost.DMatrix(X, label=y, weight=sample_weight)
+    # enable_categorical: pandas category columns are split on natively (no effect otherwise)
+    dtrain = xgboost.DMatrix(X, label=y, weight=sample_weight, enable_categorical=True)
     evals = [
-        (xgboost.DMatrix(Xe, label=ye, weight=we), f"valid_{i}") for i, (Xe, ye, we) in enumerate(eval_sets)
+        (xgboost.DMatrix(Xe, label=ye, weight=we, enable_categorical=True), f"valid_{i}")
+        for i, (Xe, ye, we) in enumerate(eval_sets)
     ]
     callbacks = []
     if early_stopping_rounds and evals:
