@@ -710,7 +710,7 @@ def run_compare(args) -> int:
         if counts.min() < args.cv:
             raise UsageError(f"the rarest class has {counts.min()} rows, fewer than --cv {args.cv} folds")
     backends = ["xgboost", "lightgbm"] if args.backend == "both" else [args.backend]
-    print(f"gbobjectives compare: task {task} ({reason})")
+    print(textwrap.fill(f"gbobjectives compare: task {task} ({reason})", 80, subsequent_indent="  "))
     print(
         f"  {title}, {X.shape[0]} rows x {X.shape[1]} features, {args.cv}-fold CV, "
         f"{args.n_estimators} rounds, learning rate {args.learning_rate}"

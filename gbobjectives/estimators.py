@@ -35,6 +35,7 @@ from .losses import (
 )
 
 _BACKENDS = ("xgboost", "lightgbm")
+_NO_Y = object()  # _check_X without a target (None is a target that was not given)
 
 
 class _LossMetric:
@@ -244,7 +245,7 @@ class _GBBase(BaseEstimator):
         return self.model_.raw(self._check_X(X, reset=False))
 
     # ------------------------------------------------------------------ tables
-    def _check_X(self, X, *, reset, y=None):
+    def _check_X(self, X, *, reset, y=_NO_Y):
         """X as the backends take it: a numeric array through scikit-learn's checks, or a pandas
         DataFrame with text / category columns kept as a frame whose categorical columns carry
         the categories seen in fit (both backends split on them natively; a category unseen in
@@ -259,7 +260,7 @@ class _GBBase(BaseEstimator):
                     f"{list(self._categories_)}; predict on a DataFrame with the same columns"
                 )
             kw = dict(accept_sparse=("csr", "csc"), ensure_all_finite="allow-nan")
-            if y is None:
+            if y is _NO_Y:
                 return validate_data(self, X, reset=reset, **kw)
             return validate_data(self, X, y, y_numeric=isinstance(self, RegressorMixin), **kw)
         names = [str(c) for c in X.columns]
@@ -296,8 +297,10 @@ class _GBBase(BaseEstimator):
                 if np.isinf(out[c]).any():
                     raise ValueError(f"column {c!r} contains inf; values must be finite or missing")
         frame = pd.DataFrame(out, index=X.index)
-        if y is None:
+        if y is _NO_Y:
             return frame
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None")
         y = np.asarray(y)
         if y.shape[0] != frame.shape[0]:
             raise ValueError(f"y has {y.shape[0]} rows but X has {frame.shape[0]}")
