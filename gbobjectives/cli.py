@@ -211,7 +211,6 @@ def read_table(path_or_resource, target: str | None, task: str | None):
     if len(frame) == 0:
         raise UsageError("the file has a header but no data rows")
     notes: list[str] = []
-    rows = frame  # for the checks below: len(rows) is the number of data rows
     X, features = _features(frame[features], notes)
     if frame[target].isna().any():
         raise UsageError(f"target column {target!r} has missing values; drop those rows")
@@ -228,7 +227,7 @@ def read_table(path_or_resource, target: str | None, task: str | None):
     n_classes = len(set(y_text))
     if task is None and n_classes < 2:
         raise UsageError(
-            f"target column {target!r} holds a single value ({y_text[0]!r}) in all {len(rows)} rows: "
+            f"target column {target!r} holds a single value ({y_text[0]!r}) in all {len(frame)} rows: "
             "nothing to predict"
         )
     few_integers = (
@@ -259,8 +258,8 @@ def read_table(path_or_resource, target: str | None, task: str | None):
             f"target column {target!r} holds {n_classes} distinct text values: too many classes "
             "(at most 100); give a numeric target or fewer classes"
         )
-    if len(rows) < 20:
-        raise UsageError(f"the file has {len(rows)} rows; at least 20 are needed to cross-validate")
+    if len(frame) < 20:
+        raise UsageError(f"the file has {len(frame)} rows; at least 20 are needed to cross-validate")
     y = y_num if task == "regression" else np.array(y_text)
     for note in notes:
         reason += f"; {note}"

@@ -211,12 +211,7 @@ def _checks_in_kernel(loss) -> bool:
     """
     from .. import _kernels
 
-    return (
-        _kernels.AVAILABLE
-        and not loss._at_reads_labels
-        and loss.n_outputs == 1
-        and "_kernel_spec" in type(loss).__dict__  # the rule of Loss._kernel_plan
-    )
+    return _kernels.AVAILABLE and not loss._at_reads_labels and loss.n_outputs == 1 and loss._has_kernel()
 
 
 def grad_hess(loss, y_true, raw, sample_weight, framework: str):

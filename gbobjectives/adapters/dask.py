@@ -24,7 +24,6 @@ from __future__ import annotations
 import numpy as np
 
 from .. import metrics as _metrics
-from ..losses import Quantile
 from . import xgboost as _xgb
 
 
@@ -56,19 +55,10 @@ def init_score(loss, y, sample_weight=None, *, tol=1e-10, max_iter=200):
         _blocks_sum(lambda yb, wb: np.array([len(yb) if wb is None else np.sum(wb)]), y, sample_weight)[0]
     )
     multi = loss.n_outputs > 1  # multi-quantile: one root per alpha
-    alphas = loss.alphas if multi else [None]
     results = []
-    for alpha in alphas:
-        # the loss whose summed gradient has the start as its root, with no data-derived
-        # scale (which would differ from block to block): a fixed-scale loss itself, the
-        # median for a robust loss whose scale follows the residuals, the unit-scale pinball
-        # loss for a quantile
-        if hasattr(loss, "alphas"):
-            single = Quantile(float(loss.alphas[0] if alpha is None else alpha), scale=1.0)
-        elif getattr(loss, getattr(loss, "_scale_param", ""), 0.0) is None:
-            single = Quantile(0.5, scale=1.0)
-        else:
-            single = loss
+    # losses without data-derived scales (which would differ from block to block) whose
+    # summed gradients have the start as their roots, one per output column
+    for single in loss._init_losses():
 
         def grad_sum(c, single=single):
             def part(yb, wb):

@@ -194,9 +194,17 @@ class Loss:
         changed any helper below ``_grad_hess`` (``_residual``, say). A subclass gets the numpy
         path, which runs its own methods, unless it re-declares ``_kernel_spec``.
         """
-        if "_kernel_spec" not in type(self).__dict__:
-            return None, w
-        return self._kernel_spec(), w
+        return (self._kernel_spec() if self._has_kernel() else None), w
+
+    def _has_kernel(self) -> bool:
+        """True when this class declares ``_kernel_spec`` itself (the rule above)."""
+        return "_kernel_spec" in type(self).__dict__
+
+    def _init_losses(self) -> list[Loss]:
+        """Losses without data-derived parameters whose summed gradients have this loss's start
+        as their roots, one per output column (a start found by bisection over distributed
+        data, where a residual scale would differ from block to block). Default: itself."""
+        return [self]
 
     def _at(self, y, raw, w, collective=None) -> Loss:
         """The loss for one call: this loss with every parameter that is derived from the data

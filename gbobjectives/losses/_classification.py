@@ -479,8 +479,14 @@ class ClassBalanced(Loss):
         if self.class_counts is not None:
             counts = np.asarray(self.class_counts, dtype=np.float64)
         else:
-            counts = np.bincount(y.astype(np.int64), weights=sample_weight, minlength=self._n_classes)
+            counts = self._count(y, sample_weight)
         return self._weights_from_counts(counts.astype(np.float64))
+
+    def _count(self, y, sample_weight):
+        """Per-class sums of the sample weights (the number of rows when unweighted)."""
+        return np.bincount(y.astype(np.int64), weights=sample_weight, minlength=self._n_classes).astype(
+            np.float64
+        )
 
     def _weights_from_counts(self, counts):
         beta = float(self.beta)
@@ -523,7 +529,7 @@ class ClassBalanced(Loss):
         not the class frequencies)."""
         if self.class_counts is not None:
             return self
-        counts = np.bincount(y.astype(np.int64), weights=w, minlength=self._n_classes).astype(np.float64)
+        counts = self._count(y, w)
         if collective is not None:
             counts = np.asarray(collective.sum(counts, "class_counts"), dtype=np.float64)
         out = copy.copy(self)  # a subclass keeps its own parameters and methods
