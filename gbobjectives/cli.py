@@ -173,6 +173,7 @@ def _features(frame, notes: list[str]):
             notes.append(f"column {name!r} dropped: {distinct} distinct text values in {len(present)} rows")
             continue
         out[name] = text.astype("category")
+        notes.append(f"column {name!r}: text, a categorical feature of {distinct} values")
     if not out:
         raise UsageError("the file has no usable feature columns besides the target")
     table = pd.DataFrame(out)
@@ -342,20 +343,57 @@ def _builtin(task, backend, alpha, n_estimators, learning_rate, seed):
 
 
 class Progress:
-    """A one-line progress bar over the fits, on stderr."""
+    """Progress over the fits, on stderr.
 
-    def __init__(self, total, stream=sys.stderr, width=30):
-        self.total, self.done, self.stream, self.width = total, 0, stream, width
+    In a terminal: a rich progress bar with the elapsed and the estimated remaining time, at
+    most 80 columns wide. Otherwise (a log file, a pipe, CI): one plain line per finished loss,
+    with no carriage returns, so that a log reads top to bottom.
+    """
+
+    def __init__(self, total, console=None):
+        from rich.console import Console
+
+        self.total, self.done = total, 0
+        self.console = console if console is not None else Console(stderr=True)
         self.start = time.perf_counter()
+        self._bar = None
+        if self.console.is_terminal:
+            from rich import progress as rp
 
-    def step(self, label=""):
+            self._bar = rp.Progress(
+                rp.TextColumn("{task.description}", style="bold"),
+                rp.BarColumn(bar_width=20),
+                rp.MofNCompleteColumn(),
+                rp.TextColumn("fits"),
+                rp.TimeElapsedColumn(),
+                rp.TextColumn("left"),
+                rp.TimeRemainingColumn(),
+                console=self.console,
+            )
+            self._task = self._bar.add_task("", total=total)
+            self._bar.start()
+
+    def step(self, label="", finished_row=False):
+        """One fit done; ``finished_row``: the last fold of ``label``."""
         self.done += 1
-        filled = int(self.width * self.done / self.total)
-        bar = "#" * filled + "." * (self.width - filled)
-        elapsed = time.perf_counter() - self.start
-        end = "\n" if self.done == self.total else ""
-        self.stream.write(f"\r[{bar}] {self.done}/{self.total} fits, {elapsed:5.1f}s {label[:40]:40s}{end}")
-        self.stream.flush()
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, description=_clip(label, 24))
+            if self.done == self.total:
+                self._bar.stop()
+            return
+        if finished_row or self.done == self.total:
+            elapsed = time.perf_counter() - self.start
+            left = elapsed / self.done * (self.total - self.done)
+            line = f"{self.done}/{self.total} fits, {elapsed:.1f} s, ~{left:.0f} s left: "
+            self.console.print(line + _clip(label, 79 - len(line)), markup=False, highlight=False)
+
+    def close(self):
+        if self._bar is not None and self.done < self.total:
+            self._bar.stop()
+
+
+def _clip(text, width):
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def compare(
@@ -376,11 +414,9 @@ def compare(
     """Cross-validate every (loss, grid value, backend) and each backend's built-in objective.
 
     Returns the rows of the table (dicts) and, with ``curves``, per-round validation metrics of
-    the first fold.
+    every fold (``{"label [backend]": {"metric": name, "folds": [per-round values, ...]}}``).
     """
     from sklearn.model_selection import KFold, StratifiedKFold
-
-    from .estimators import GBClassifier, GBRegressor
 
     splitter = (KFold if task == "regression" else StratifiedKFold)(cv, shuffle=True, random_state=seed)
     folds = list(splitter.split(X, y))
@@ -400,6 +436,17 @@ def compare(
         for a in ([None] + alphas if task == "regression" else [None])
     ]
     bar = Progress(len(folds) * (len(candidates) + len(baselines))) if progress else None
+    try:
+        fit = dict(n_estimators=n_estimators, learning_rate=learning_rate, seed=seed)
+        return _compare(X, y, task, folds, candidates, baselines, bar, curves, **fit)
+    finally:
+        if bar:
+            bar.close()
+
+
+def _compare(X, y, task, folds, candidates, baselines, bar, curves, *, n_estimators, learning_rate, seed):
+    from .estimators import GBClassifier, GBRegressor
+
     classes = None
     if task != "regression":  # every model sees the class indices (XGBClassifier insists on them)
         names, y = np.unique(y, return_inverse=True)
@@ -407,24 +454,30 @@ def compare(
     rows, learning = [], {}
 
     def evaluate(make, label, backend, alpha, ours=True):
-        scores, seconds = [], []
+        scores, seconds, fold_curves = [], [], []
         for k, (tr, te) in enumerate(folds):
             est = make()
             t0 = time.perf_counter()
             fit_kw = {}
-            if curves and k == 0 and ours:  # learning curves: gbobjectives' estimators only
+            if curves and ours:  # learning curves: gbobjectives' estimators only
                 fit_kw["eval_set"] = [(_take(X, te), y[te])]
             est.fit(_take(X, tr), y[tr], **fit_kw)
             seconds.append(time.perf_counter() - t0)
             if fit_kw and est.evals_result_.get("valid_0"):  # a constant model records none
-                learning[f"{label} [{backend}]"] = next(iter(est.evals_result_["valid_0"].values()))
+                fold_curves.append(next(iter(est.evals_result_["valid_0"].values())))
             if task == "regression":
                 pred = np.asarray(est.predict(_take(X, te)), dtype=float)
                 scores.append(regression_metrics(y[te], pred, alpha))
             else:
                 scores.append(classification_metrics(y[te], est.predict_proba(_take(X, te)), classes))
             if bar:
-                bar.step(f"{label} [{backend}]")
+                bar.step(f"{label} [{backend}]", finished_row=k == len(folds) - 1)
+        if fold_curves:
+            learning[f"{label} [{backend}]"] = {
+                "metric": _curve_name(task, alpha),
+                "alpha": alpha,
+                "folds": fold_curves,
+            }
         row = {"loss": label, "backend": backend}
         row.update({m: float(np.mean([s[m] for s in scores])) for m in scores[0]})
         row["fit_s"] = float(np.mean(seconds))
@@ -432,13 +485,13 @@ def compare(
 
     _warm_up_kernels([build_loss(n, p) for n, p, _, _ in candidates], task, classes)
     common = dict(n_estimators=n_estimators, learning_rate=learning_rate, random_state=seed)
-    curve_metric = _curve_metric(task) if curves else None
     for name, p, backend, tag in candidates:
         label = name + "".join(f":{k}={v}" for k, v in p.items())
         alpha = p.get("alpha", 0.5) if name == "quantile" else None
         cls = GBRegressor if task == "regression" else GBClassifier
+        curve_metric = _curve_metric(task, alpha) if curves else None
 
-        def make(name=name, p=p, backend=backend, cls=cls):
+        def make(name=name, p=p, backend=backend, cls=cls, curve_metric=curve_metric):
             return cls(build_loss(name, p), backend=backend, eval_metric=curve_metric, **common)
 
         evaluate(make, label, backend, alpha)
@@ -472,7 +525,22 @@ def _warm_up_kernels(losses, task, classes):
             grad_hess(loss, y, raw.astype(dtype), None, "sklearn")
 
 
-def _curve_metric(task):
+def _curve_name(task, alpha):
+    if task != "regression":
+        return "log-loss"
+    return "MAE" if alpha is None else f"pinball loss (alpha={alpha:g})"
+
+
+def _curve_metric(task, alpha=None):
+    """The per-round validation metric of a learning curve: what the row is judged by (a
+    quantile row by its pinball loss, a point prediction by MAE, a classifier by log-loss)."""
+    if task == "regression" and alpha is not None:
+
+        def pinball(y_true, y_pred, sample_weight=None):
+            r = y_true - y_pred
+            return float(np.average(np.maximum(alpha * r, (alpha - 1) * r), weights=sample_weight))
+
+        return pinball
     if task == "regression":
 
         def mae(y_true, y_pred, sample_weight=None):
@@ -499,10 +567,10 @@ def best_rows(rows, task):
     return best
 
 
-def format_table(rows, task, markdown=False) -> str:
+def _columns(rows):
     metric_names = [k for k in rows[0] if k not in ("loss", "backend", "grid", "fit_s")]
     extra = sorted({k for r in rows for k in r} - set(rows[0]))
-    cols = (
+    return (
         ["loss", "backend"]
         + metric_names
         + extra
@@ -510,11 +578,16 @@ def format_table(rows, task, markdown=False) -> str:
         + (["grid"] if any(r.get("grid") for r in rows) else [])
     )
 
-    def cell(r, c):
-        v = r.get(c, "")
-        return f"{v:.4g}" if isinstance(v, float) else str(v)
 
-    body = [[cell(r, c) for c in cols] for r in rows]
+def _cell(r, c):
+    v = r.get(c, "")
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def format_table(rows, task, markdown=False) -> str:
+    """The table as text: markdown (results.md) or aligned plain columns."""
+    cols = _columns(rows)
+    body = [[_cell(r, c) for c in cols] for r in rows]
     if markdown:
         lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
         return "\n".join(lines + ["| " + " | ".join(b) + " |" for b in body])
@@ -523,6 +596,63 @@ def format_table(rows, task, markdown=False) -> str:
     return "\n".join(
         [fmt.format(*cols), fmt.format(*("-" * w for w in widths))] + [fmt.format(*b) for b in body]
     )
+
+
+def print_table(rows, task, console=None):
+    """The table on the terminal through rich, at most the console's width (80 columns when the
+    output is not a terminal). A built-in row shows as ``builtin`` (the backend has a column of
+    its own), and a loss label longer than its column wraps at its ``:`` separators."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console if console is not None else Console()
+    cols = _columns(rows)
+    headers = [{"fit_s": "fit s", "coverage": "cover", "balanced_acc": "bal_acc"}.get(c, c) for c in cols]
+    body = []
+    for r in rows:
+        cells = [f"{r[c]:.3g}" if c == "fit_s" else _cell(r, c) for c in cols]
+        for b in ("xgboost", "lightgbm"):
+            cells[0] = cells[0].replace(f"builtin:{b}", "builtin")
+        body.append(cells)
+    natural = [max(len(h), *(len(b[i]) for b in body)) for i, h in enumerate(headers)]
+    # the loss column takes what the numbers leave, down to its longest ":"-separated part
+    shortest = max(len(part) for b in body for part in b[0].replace(":", ":\0").split("\0"))
+    # Columns two spaces apart (the box's blank separator and one space of padding), or one
+    # when two do not fit: a table of columns w_i is sum(w_i + gap) - gap wide.
+    for gap in (2, 1):
+        others = sum(w + gap for w in natural[1:])
+        room = max(console.width - others, shortest, len(headers[0]))
+        if others + min(room, natural[0]) <= console.width:
+            break
+    else:
+        # a terminal too narrow for the numbers gets a table wider than itself (wrapped by the
+        # terminal) rather than numbers cut short
+        console = Console(file=console.file, width=others + min(room, natural[0]), color_system=None)
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, gap - 1, 0, 0),
+        header_style="bold",
+    )
+    for i, (c, h) in enumerate(zip(cols, headers)):
+        left = c in ("loss", "backend", "grid")
+        table.add_column(h, justify="left" if left else "right", no_wrap=i > 0, overflow="fold")
+    for cells in body:
+        table.add_row(_wrap_label(cells[0], room), *cells[1:])
+    console.print(table, markup=False, highlight=False)
+
+
+def _wrap_label(label, width):
+    """``label`` in lines of at most ``width``, broken after its ``:`` separators."""
+    lines, line = [], ""
+    for part in label.replace(":", ":\0").split("\0"):
+        if line and len(line) + len(part) > width:
+            lines.append(line)
+            line = ""
+        line += part
+    return "\n".join([*lines, line])
 
 
 def _quantile_alpha(row):
@@ -579,7 +709,9 @@ def verdict(rows, task) -> str:
     return "\n".join(lines)
 
 
-def write_outputs(out_dir: Path, rows, learning, task):
+def write_outputs(out_dir: Path, rows, learning, task, title="", cv=None):
+    """results.csv, results.md and, with matplotlib, metric_per_loss.png and
+    learning_curves.png; ``title`` (the dataset) and ``cv`` (folds) go into the plot titles."""
     out_dir.mkdir(parents=True, exist_ok=True)
     cols = list(dict.fromkeys(k for r in rows for k in r))
     with open(out_dir / "results.csv", "w", newline="") as f:
@@ -600,33 +732,112 @@ def write_outputs(out_dir: Path, rows, learning, task):
             file=sys.stderr,
         )
         return written
-    metric, higher = PRIMARY[task]
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(rows) + 1.5))
-    labels = [f"{r['loss']} [{r['backend']}]" for r in rows]
-    ax.barh(
-        labels,
-        [r[metric] for r in rows],
-        color=["0.6" if r["loss"].startswith("builtin") else "C0" for r in rows],
-    )
-    ax.set_xlabel(f"{metric} ({'higher' if higher else 'lower'} is better), mean over folds")
-    ax.invert_yaxis()
-    fig.tight_layout()
+    folds = f"mean over {cv} folds" if cv else "mean over folds"
+    fig = _plot_metrics(plt, rows, task, f"{title}: each loss by the metric that judges it ({folds})")
     fig.savefig(out_dir / "metric_per_loss.png", dpi=100)
     plt.close(fig)
     written.append("metric_per_loss.png")
     if learning:
-        fig, ax = plt.subplots(figsize=(8, 5))
-        for label, values in learning.items():
-            ax.plot(np.arange(1, len(values) + 1), values, label=label)
-        ax.set_xlabel("boosting round")
-        ax.set_ylabel("validation MAE" if task == "regression" else "validation log-loss")
-        ax.set_yscale("log")
-        ax.legend(fontsize=7)
-        fig.tight_layout()
+        fig = _plot_curves(plt, learning, f"{title}: validation curves of the gbobjectives losses")
         fig.savefig(out_dir / "learning_curves.png", dpi=100)
         plt.close(fig)
         written.append("learning_curves.png")
     return written
+
+
+def _panels(rows, task):
+    """(metric, direction, rows) per panel: point predictions (and the median) by the task's
+    primary metric, then each other quantile level by its pinball loss."""
+    metric, higher = PRIMARY[task]
+    panels = [(metric, higher, [r for r in rows if _quantile_alpha(r) in (None, 0.5)])]
+    for a in sorted({a for a in map(_quantile_alpha, rows) if a not in (None, 0.5)}):
+        panels.append((f"pinball loss, alpha={a:g}", False, [r for r in rows if _quantile_alpha(r) == a]))
+    return [p for p in panels if p[2]]
+
+
+def _plot_metrics(plt, rows, task, title):
+    """A dot per row (not bars: the differences that matter are a few percent of the value, and
+    a bar must start at zero), the best of each panel marked by a dotted line."""
+    from matplotlib.lines import Line2D
+
+    panels = _panels(rows, task)
+    heights = [len(p[2]) + 1.5 for p in panels]
+    fig, axes = plt.subplots(
+        len(panels),
+        1,
+        figsize=(9, 0.3 * sum(heights) + 1.2),
+        gridspec_kw={"height_ratios": heights},
+        squeeze=False,
+    )
+    colour = {"xgboost": "C0", "lightgbm": "C1"}
+    for ax, (metric, higher, group) in zip(axes[:, 0], panels):
+        key = "pinball" if metric.startswith("pinball") else metric
+        values = np.array([r[key] for r in group])
+        for i, (r, v) in enumerate(zip(group, values)):
+            builtin = r["loss"].startswith("builtin")
+            c = colour.get(r["backend"], "C2")
+            ax.plot([v], [i], "D" if builtin else "o", ms=7, color=c, mfc="white" if builtin else c, mew=1.5)
+            ax.annotate(f"  {v:.4g}", (v, i), va="center", fontsize=8)
+        ax.set_yticks(range(len(group)), [f"{r['loss']} [{r['backend']}]" for r in group], fontsize=8)
+        ax.grid(True, axis="y", color="0.92")
+        best = values.max() if higher else values.min()
+        ax.axvline(best, color="0.3", lw=0.8, ls=":")
+        span = max(values.max() - values.min(), 1e-12 * max(abs(best), 1))
+        ax.set_xlim(values.min() - 0.08 * span, values.max() + 0.25 * span)
+        ax.set_ylim(len(group) - 0.5, -0.5)
+        ax.set_title(f"{metric} ({'higher' if higher else 'lower'} is better)", fontsize=10, loc="left")
+    handles = [
+        Line2D([], [], marker="o", ls="", color=c, label=f"gbobjectives [{b}]") for b, c in colour.items()
+    ]
+    handles.append(Line2D([], [], marker="D", ls="", color="0.4", mfc="white", label="built-in objective"))
+    handles.append(Line2D([], [], ls=":", color="0.3", label="best"))
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+    fig.suptitle(title, fontsize=11)
+    fig.set_layout_engine("constrained")
+    return fig
+
+
+def _plot_curves(plt, learning, title):
+    """One panel per metric; per loss the mean over folds, with a band from the best to the
+    worst fold; XGBoost solid, LightGBM dashed; the legend outside the panels."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    metrics = list(dict.fromkeys(v["metric"] for v in learning.values()))
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(10, 3.6 * len(metrics) + 0.6), squeeze=False)
+    # one colour per loss, the same on both backends; the line style tells the backend
+    names = list(dict.fromkeys(label.rsplit(" [", 1)[0] for label in learning))
+    cmap = plt.get_cmap("tab10" if len(names) <= 10 else "tab20")
+    for ax, metric in zip(axes[:, 0], metrics):
+        lo_all, hi_all = np.inf, -np.inf
+        # bands for a few curves only: many overlapping bands hide the lines
+        banded = sum(v["metric"] == metric for v in learning.values()) <= 6
+        for label, v in learning.items():
+            if v["metric"] != metric:
+                continue
+            n = min(map(len, v["folds"]))
+            curves = np.array([c[:n] for c in v["folds"]])
+            rounds = np.arange(1, n + 1)
+            style = "--" if label.endswith("[lightgbm]") else "-"
+            colour = cmap(names.index(label.rsplit(" [", 1)[0]) % cmap.N)
+            ax.plot(rounds, curves.mean(axis=0), style, color=colour, lw=1.4, label=label)
+            if len(curves) > 1 and banded:
+                band = curves.min(axis=0), curves.max(axis=0)
+                ax.fill_between(rounds, *band, color=colour, alpha=0.12, lw=0)
+            lo_all, hi_all = min(lo_all, curves.min()), max(hi_all, curves.max())
+        if lo_all > 0 and hi_all / lo_all > 3:  # a log axis only where it spreads the curves out
+            ax.set_yscale("log")
+            ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.3g}"))
+            ax.yaxis.set_minor_formatter(NullFormatter())
+        ax.set_ylabel(f"validation {metric}", fontsize=9)
+        ax.set_xlabel("boosting round", fontsize=9)
+        ax.grid(True, which="major", color="0.9")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
+    n_folds = len(next(iter(learning.values()))["folds"])
+    band = ", band: best to worst fold (panels of up to 6 curves)" if n_folds > 1 else ""
+    fig.suptitle(f"{title}\nmean over {n_folds} folds{band}", fontsize=10)
+    fig.set_layout_engine("constrained")
+    return fig
 
 
 # ------------------------------------------------------------------------ entry point
@@ -710,10 +921,11 @@ def run_compare(args) -> int:
             raise UsageError(f"the rarest class has {counts.min()} rows, fewer than --cv {args.cv} folds")
     backends = ["xgboost", "lightgbm"] if args.backend == "both" else [args.backend]
     print(textwrap.fill(f"gbobjectives compare: task {task} ({reason})", 80, subsequent_indent="  "))
-    print(
-        f"  {title}, {X.shape[0]} rows x {X.shape[1]} features, {args.cv}-fold CV, "
+    setup = (
+        f"{title}, {X.shape[0]} rows x {X.shape[1]} features, {args.cv}-fold CV, "
         f"{args.n_estimators} rounds, learning rate {args.learning_rate}"
     )
+    print(textwrap.fill(setup, 80, initial_indent="  ", subsequent_indent="  "))
     rows, learning = compare(
         X,
         y,
@@ -728,14 +940,15 @@ def run_compare(args) -> int:
         progress=not args.quiet,
         curves=bool(args.out),
     )
-    print(format_table(rows, task))
+    print_table(rows, task)
     if grid is not None:
         for (loss, backend), r in best_rows([r for r in rows if r["grid"]], task).items():
-            print(f"best {r['grid']} for {loss} [{backend}] by {PRIMARY[task][0]}: {r[PRIMARY[task][0]]:.4g}")
+            m = PRIMARY[task][0]
+            print(textwrap.fill(f"best {r['grid']} for {loss} [{backend}] by {m}: {r[m]:.4g}", 80))
     print(verdict(rows, task))
     if args.out:
-        written = write_outputs(out_dir, rows, learning, task)
-        print(f"wrote {', '.join(written)} to {args.out}")
+        written = write_outputs(out_dir, rows, learning, task, title, args.cv)
+        print(textwrap.fill(f"wrote {', '.join(written)} to {args.out}", 80, subsequent_indent="  "))
     return 0
 
 

@@ -1,13 +1,12 @@
 """The small real datasets bundled with gbobjectives (see datasets/README.md).
 
-``load(name)`` returns ``(X, y, feature_names)``; numpy only. The CSVs live in the
+``load(name)`` returns ``(X, y, feature_names)``. The CSVs live in the
 repository's ``datasets/`` folder and are installed as the package data
 ``gbobjectives._bundled_data``, so loading works after a plain ``pip install .``.
 """
 
 from __future__ import annotations
 
-import csv
 import importlib.resources
 from pathlib import Path
 
@@ -20,6 +19,7 @@ DATASETS = {
     "bikeshare": ("bikeshare.csv", "bikers", "regression"),
     "default": ("default.csv", "default", "binary"),
     "seattle_weather": ("seattle_weather.csv", "weather", "multiclass"),
+    "grunfeld": ("grunfeld.csv", "invest", "regression"),
 }
 
 
@@ -37,22 +37,21 @@ def path(name: str):
     return Path(__file__).resolve().parents[1] / "datasets" / file
 
 
-def read_csv(source) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of a CSV file (a path or an importlib resource)."""
-    # utf-8-sig: a byte-order mark (spreadsheet programs write one) is not part of the first name
-    with source.open("r", newline="", encoding="utf-8-sig") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        return header, [row for row in reader if row]
-
-
 def load(name: str):
-    """``(X, y, feature_names)`` of a bundled dataset; y is float, or strings for ``seattle_weather``."""
+    """``(X, y, feature_names)`` of a bundled dataset.
+
+    X is a float array, or, for a table with text columns (``grunfeld``'s ``firm``), a pandas
+    DataFrame with those columns as ``category`` dtype, which the estimators and both backends
+    split on natively. y is float, or strings for ``seattle_weather``.
+    """
+    import pandas as pd
+
     _, target, task = DATASETS[name] if name in DATASETS else (None, None, None)
-    header, rows = read_csv(path(name))
-    j = header.index(target)
-    features = [h for i, h in enumerate(header) if i != j]
-    X = np.array([[float(v) for i, v in enumerate(r) if i != j] for r in rows])
-    y_raw = [r[j] for r in rows]
-    y = np.array(y_raw) if task == "multiclass" else np.array(y_raw, dtype=np.float64)
+    with path(name).open("r", encoding="utf-8-sig") as f:
+        frame = pd.read_csv(f)
+    features = [c for c in frame.columns if c != target]
+    X = frame[features]
+    text = [c for c in features if not pd.api.types.is_numeric_dtype(X[c])]
+    X = X.astype({c: "category" for c in text}) if text else X.to_numpy(np.float64)
+    y = frame[target].to_numpy(str if task == "multiclass" else np.float64)
     return X, y, features

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 
@@ -144,7 +145,8 @@ def test_compare_classification(name, capsys):
         == 0
     )
     stdout = capsys.readouterr().out
-    assert "PR_AUC" in stdout and "cb_focal:beta=0.999:gamma=2" in stdout and "Best by PR_AUC" in stdout
+    assert "PR_AUC" in stdout and "cb_focal:beta=0.999:" in stdout and "Best by PR_AUC" in stdout
+    assert max(map(len, stdout.splitlines())) <= 80
 
 
 def test_custom_logistic_equals_the_builtin_in_the_table():
@@ -172,6 +174,10 @@ def test_custom_logistic_equals_the_builtin_in_the_table():
 def test_bundled_datasets_load(name):
     X, y, features = datasets.load(name)
     assert X.shape == (len(y), len(features)) and len(y) >= 200
+    if hasattr(X, "dtypes"):  # a table with text columns: those are categories
+        text = [c for c in X.columns if X[c].dtype == "category"]
+        assert text == ["firm"] and X[text[0]].nunique() == 11
+        X = X.drop(columns=text).to_numpy()
     assert np.all(np.isfinite(X))
     task = datasets.DATASETS[name][2]
     if task == "binary":
@@ -325,7 +331,9 @@ def test_a_table_with_text_dates_and_blanks_runs_and_the_text_column_helps(tmp_p
     ]
     assert cli.main(args) == 0
     out = capsys.readouterr().out
-    assert "column 'day': dates" in out and "column 'shop' dropped" in out
+    words = " ".join(out.split())  # the first line wraps at 80 columns
+    assert "column 'day': dates" in words and "column 'shop' dropped" in words
+    assert "column 'city': text, a categorical feature of 4 values" in words
     with_city = float(out.split("squared_error")[1].split()[1])  # the XGBoost row's MAE
     path.write_text(
         "\n".join(",".join(p for k, p in enumerate(line.split(",")) if k != 1) for line in lines) + "\n"
@@ -333,3 +341,106 @@ def test_a_table_with_text_dates_and_blanks_runs_and_the_text_column_helps(tmp_p
     assert cli.main(args) == 0
     without_city = float(capsys.readouterr().out.split("squared_error")[1].split()[1])
     assert with_city < 0.5 * without_city
+
+
+# ------------------------------------------------------------------ terminal output
+def _rows_with_long_labels():
+    rows = []
+    for loss in (
+        "huber",
+        "quantile:alpha=0.1",
+        "builtin:lightgbm:quantile:alpha=0.1",
+        "cb_focal:beta=0.999:gamma=2",
+    ):
+        for backend in ("xgboost", "lightgbm"):
+            row = {"loss": loss, "backend": backend, "MAE": 123456.789, "RMSE": 2.5e-7, "MAPE": 0.1234}
+            row.update(
+                {"SMAPE": 0.5, "coverage": 0.0893, "pinball": 17.123456, "fit_s": 0.0123456, "grid": ""}
+            )
+            rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_the_table_fits_the_terminal_and_never_cuts_a_number(width):
+    from rich.console import Console
+
+    buf = io.StringIO()
+    cli.print_table(_rows_with_long_labels(), "regression", Console(file=buf, width=width))
+    lines = buf.getvalue().splitlines()
+    assert max(map(len, lines)) <= width
+    text = buf.getvalue()
+    for number in ("1.235e+05", "2.5e-07", "0.1234", "0.0893", "17.12", "0.0123"):
+        assert text.count(number) == 8, number  # every row shows every number whole
+    # a long label wraps at its ":" separators, never inside a word
+    firsts = {line.split()[0] for line in lines[2:]}
+    pieces = {"huber", "quantile:", "alpha=0.1", "builtin:", "cb_focal:", "beta=0.999:", "gamma=2"}
+    for first in firsts:  # each first word is made of whole pieces of a label
+        while first:
+            first = first.removeprefix(next(p for p in pieces if first.startswith(p)))
+    assert ("builtin:quantile:alpha=0.1" in firsts) == (width == 120)
+
+
+def test_the_table_is_wider_than_a_narrow_terminal_rather_than_cut():
+    from rich.console import Console
+
+    buf = io.StringIO()
+    cli.print_table(_rows_with_long_labels(), "regression", Console(file=buf, width=40))
+    assert buf.getvalue().count("1.235e+05") == 8 and buf.getvalue().count("0.0893") == 8
+
+
+def test_progress_is_plain_lines_when_not_a_terminal():
+    from rich.console import Console
+
+    buf = io.StringIO()
+    bar = cli.Progress(6, console=Console(file=buf, width=80))
+    for label in ("huber [xgboost]", "builtin:lightgbm:quantile:alpha=0.1 [lightgbm]" * 2):
+        for k in range(3):
+            bar.step(label, finished_row=k == 2)
+    bar.close()
+    text = buf.getvalue()
+    assert "\r" not in text and "\x1b" not in text
+    lines = text.splitlines()
+    assert len(lines) == 2 and lines[0].startswith("3/6 fits") and lines[1].startswith("6/6 fits")
+    assert "s left" in lines[0] and max(map(len, lines)) <= 80
+
+
+def test_progress_in_a_terminal_is_a_bar_with_a_time_estimate():
+    from rich.console import Console
+
+    buf = io.StringIO()
+    bar = cli.Progress(4, console=Console(file=buf, width=80, force_terminal=True))
+    for k in range(4):
+        bar.step("huber [xgboost]", finished_row=k == 3)
+    import re
+
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buf.getvalue())
+    assert "4/4" in text and "left" in text
+    assert max(len(line) for line in text.replace("\r", "\n").splitlines()) <= 80
+
+
+def test_learning_curves_cover_every_fold_and_quantiles_are_scored_by_pinball(tmp_path):
+    X, y, task, _, _ = cli.read_table(cli.datasets.path("engel"), "foodexp", None)
+    rows, learning = cli.compare(
+        X,
+        y,
+        task,
+        loss_specs=[("huber", {}), ("quantile", {"alpha": 0.9})],
+        backends=["lightgbm"],
+        cv=3,
+        grid=None,
+        n_estimators=15,
+        learning_rate=0.1,
+        seed=0,
+        progress=False,
+        curves=True,
+    )
+    assert learning["huber [lightgbm]"]["metric"] == "MAE"
+    q = learning["quantile:alpha=0.9 [lightgbm]"]
+    assert q["metric"] == "pinball loss (alpha=0.9)" and len(q["folds"]) == 3
+    assert all(len(c) == 15 for c in q["folds"])
+    # the last round's pinball loss, averaged over folds, is the table's pinball column
+    row = next(r for r in rows if r["loss"] == "quantile:alpha=0.9" and r["backend"] == "lightgbm")
+    np.testing.assert_allclose(np.mean([c[-1] for c in q["folds"]]), row["pinball"], rtol=1e-6)
+    written = cli.write_outputs(tmp_path, rows, learning, task, "engel", 3)
+    assert "learning_curves.png" in written and "metric_per_loss.png" in written

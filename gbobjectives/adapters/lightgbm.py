@@ -226,7 +226,19 @@ def train(
     if metric is not None:
         p["metric"] = "None"
         metric = metric(loss)
-    train_set = lightgbm.Dataset(X, y, weight=sample_weight, init_score=init_score_rows(init, len(y)))
+    train_set = lightgbm.Dataset(
+        X,
+        y,
+        weight=sample_weight,
+        init_score=init_score_rows(init, len(y)),
+        params={**p, "objective": "none"},  # the binning training will use ("none": a custom objective)
+    ).construct()
+    if not any(train_set.feature_num_bin(i) > 1 for i in range(train_set.num_feature())):
+        # No feature survives LightGBM's pre-filter (constant columns, or too few rows for
+        # min_data_in_leaf). Its built-in objectives then train a constant model; a custom one
+        # aborts ("[Fatal] Check failed: (train_data->num_features()) > (0)", printed on stderr
+        # before the error is raised). So we train none: the best constant is the loss's start.
+        return Model([None], loss, [init])
     valid = [
         lightgbm.Dataset(Xe, ye, weight=we, init_score=init_score_rows(init, len(ye)), reference=train_set)
         for Xe, ye, we in eval_sets
@@ -238,39 +250,31 @@ def train(
         callbacks.append(
             lightgbm.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)
         )
-    try:
-        if renew_leaves:
-            booster = _train_renewing(
-                loss,
-                p,
-                train_set,
-                X,
-                y,
-                sample_weight,
-                init,
-                num_boost_round,
-                eval_sets,
-                early_stopping_rounds,
-                metric,
-                evals_result,
-            )
-        else:
-            booster = lightgbm.train(
-                p,
-                train_set,
-                num_boost_round,
-                valid_sets=valid,
-                valid_names=[f"valid_{i}" for i in range(len(valid))],
-                feval=metric,
-                callbacks=callbacks,
-            )
-    except lightgbm.basic.LightGBMError as err:
-        # LightGBM 4.x aborts a custom objective when no feature survives its pre-filter (too few
-        # rows for min_data_in_leaf); its built-in objectives then train a constant model. So do we:
-        # the best constant is the loss's init score.
-        if "num_features()) > (0)" not in str(err):
-            raise
-        return Model([None], loss, [init])
+    if renew_leaves:
+        booster = _train_renewing(
+            loss,
+            p,
+            train_set,
+            X,
+            y,
+            sample_weight,
+            init,
+            num_boost_round,
+            eval_sets,
+            early_stopping_rounds,
+            metric,
+            evals_result,
+        )
+    else:
+        booster = lightgbm.train(
+            p,
+            train_set,
+            num_boost_round,
+            valid_sets=valid,
+            valid_names=[f"valid_{i}" for i in range(len(valid))],
+            feval=metric,
+            callbacks=callbacks,
+        )
     return Model([booster], loss, [init])
 
 
