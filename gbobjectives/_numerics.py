@@ -87,17 +87,47 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
-def weighted_quantile(values: np.ndarray, q: float, sample_weight: np.ndarray | None = None) -> float:
-    """A minimiser of sum_i w_i * pinball_q(values_i - c) over the constant c.
-
-    The minimiser is the smallest value whose cumulative weight reaches q * total weight
-    (for q = 0.5 and equal weights, numpy's 'inverted_cdf' median).
-    """
+def weighted_quantile(
+    values: np.ndarray, q: float, sample_weight: np.ndarray | None = None, method: str = "inverted_cdf"
+) -> float:
+    """A q-quantile of ``values`` (see ``grouped_quantiles``, of which this is one group)."""
     values = np.asarray(values, dtype=np.float64)
+    return float(grouped_quantiles(values, np.zeros(values.size, np.int64), q, sample_weight, method)[1][0])
+
+
+def grouped_quantiles(values, groups, q, sample_weight=None, method="inverted_cdf"):
+    """The q-quantile of ``values`` within each group: (the sorted distinct groups, quantiles).
+
+    ``method="inverted_cdf"`` (default): a minimiser of sum_i w_i * pinball_q(values_i - c) over
+    the constant c, the smallest value whose cumulative weight reaches q * total weight (for
+    equal weights numpy's 'inverted_cdf': index ceil(q n) - 1).
+    ``method="weibull"``: XGBoost's leaf quantile for unweighted rows (its ``common::Quantile``:
+    0-based position q (n + 1) - 1, clipped to [0, n - 1], interpolated linearly); numpy's
+    'weibull'. With weights XGBoost takes the inverted CDF, and so does this.
+    One sort for all groups: a tree's leaves in one pass, not one ``np.quantile`` per leaf.
+    """
+    if method not in ("inverted_cdf", "weibull"):
+        raise ValueError(f"method={method!r} is not valid: expected 'inverted_cdf' or 'weibull'")
+    values = np.asarray(values, dtype=np.float64)
+    groups = np.asarray(groups)
+    order = np.lexsort((values, groups))
+    v, g = values[order], groups[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    n = np.diff(np.r_[starts, v.size])
+    if sample_weight is None and method == "weibull":
+        pos = np.clip(q * (n + 1.0) - 1.0, 0.0, n - 1.0)
+        lo = np.floor(pos).astype(np.int64)
+        hi = np.minimum(lo + 1, n - 1)
+        a, b = v[starts + lo], v[starts + hi]
+        return g[starts], a + (pos - lo) * (b - a)
     if sample_weight is None:
-        return float(np.quantile(values, q, method="inverted_cdf"))
-    order = np.argsort(values, kind="stable")
-    v = values[order]
-    cw = np.cumsum(np.asarray(sample_weight, dtype=np.float64)[order])
-    idx = int(np.searchsorted(cw, q * cw[-1], side="left"))
-    return float(v[min(idx, v.size - 1)])
+        cw = np.arange(1, v.size + 1, dtype=np.float64) - np.repeat(starts, n)
+    else:
+        w = np.asarray(sample_weight, dtype=np.float64)[order]
+        total = np.cumsum(w)
+        cw = total - np.repeat(np.r_[0.0, total[starts[1:] - 1]], n)  # cumulative within a group
+    # the first row of each group whose cumulative weight reaches q * (the group's total)
+    goal = q * cw[np.r_[starts[1:], v.size] - 1]
+    reached = cw >= np.repeat(goal, n) * (1 - 1e-15)
+    first = np.minimum.reduceat(np.where(reached, np.arange(v.size), v.size), starts)
+    return g[starts], v[np.minimum(first, np.r_[starts[1:], v.size] - 1)]

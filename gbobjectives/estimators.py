@@ -86,9 +86,10 @@ class _GBBase(BaseEstimator):
     backend_params : dict or None
         Any other parameter of the backend, passed as is (XGBoost or LightGBM names).
     leaf_renewal : {"auto", True, False}, default "auto"
-        (GBRegressor, Quantile losses, LightGBM.) Set each new leaf to the residual quantile of
-        its rows, as LightGBM's built-in ``quantile`` does; "auto" renews on LightGBM for
-        Quantile losses. Not available with XGBoost.
+        (GBRegressor, Quantile losses.) Set each new leaf to the residual quantile of its rows,
+        as the built-in quantile objectives of both backends do. "auto" renews whenever it can:
+        not with dart or random-forest boosting, LightGBM's ``linear_tree``, or XGBoost's
+        vector-leaf ``multi_strategy``. True refuses those cases by name; False never renews.
     """
 
     def __init__(
@@ -214,20 +215,18 @@ class _GBBase(BaseEstimator):
         adapters = importlib.import_module(f"gbobjectives.adapters.{self.backend}")
         self.evals_result_ = {}
         extra = {}
-        quantile = loss.task == "regression" and hasattr(loss, "alphas")
-        if self.leaf_renewal is True and not (quantile and self.backend == "lightgbm"):
-            raise ValueError(
-                f"leaf_renewal=True is not valid with backend={self.backend!r} and loss={loss!r}: "
-                "leaf renewal is implemented for Quantile losses on the LightGBM backend"
-            )
-        if self.backend == "lightgbm" and quantile and self.leaf_renewal in ("auto", True):
+        params = self._backend_params()
+        refused = adapters.renewal_refused(loss, params)
+        if self.leaf_renewal is True and refused:
+            raise ValueError(f"leaf_renewal=True is not valid here: {refused}")
+        if self.leaf_renewal in ("auto", True) and not refused:
             extra["renew_leaves"] = True
         model = adapters.train(
             loss,
             X,
             y,
             sample_weight,
-            params=self._backend_params(),
+            params=params,
             num_boost_round=self.n_estimators,
             eval_sets=eval_sets,
             early_stopping_rounds=self.early_stopping_rounds,

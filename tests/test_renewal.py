@@ -1,14 +1,18 @@
-"""Leaf renewal for Quantile losses on LightGBM: what the constant hessian cannot do."""
+"""Leaf renewal for Quantile losses on both backends: what the constant hessian cannot do."""
 
 from __future__ import annotations
 
 import lightgbm as lgb
 import numpy as np
 import pytest
+import xgboost as xgb
 
 import gbobjectives as gb
 from gbobjectives import datasets
 from gbobjectives.adapters import lightgbm as gbl
+from gbobjectives.adapters import xgboost as gbx
+
+ADAPTERS = {"xgboost": gbx, "lightgbm": gbl}
 
 
 def pinball(y, p, a):
@@ -78,17 +82,136 @@ def test_estimator_renews_by_default_on_lightgbm_and_stops_early(wage):
     assert len(history) < 500 and es.best_iteration_ == int(np.argmin(history))
 
 
+@pytest.mark.parametrize("alpha", [0.1, 0.5, 0.9])
+def test_xgboost_renewal_equals_the_builtin_quantile_objective(wage, alpha):
+    """XGBoost's reg:quantileerror grows on gradients alpha / alpha - 1 with hessian 1 and sets
+    each leaf to its rows' residual quantile (its own definition: 'weibull' positions). The
+    same loop here, from the textbook pinball gradients, gives the same model."""
+    X, y, Xt, yt = wage
+    # wage repeats values; at a zero residual XGBoost's gradient is 1 - alpha, ours 0 (the
+    # pinball loss's subgradient midpoint). A continuous target has no such ties.
+    y = y + np.random.default_rng(1).uniform(-1e-3, 1e-3, size=len(y))
+    textbook = gb.Quantile(alpha, scale=1.0, hessian="constant")
+    start = float(np.quantile(y, alpha, method="weibull"))  # XGBoost's own start
+    params = {"eta": 0.1, "max_depth": 4}
+    renewed = gbx._train_renewing(
+        textbook, {**params, "base_score": start, "verbosity": 0, "objective": "reg:squarederror"},
+        xgb.DMatrix(X, label=y), [], [], y, None, start, 50, None, None, None, quantile_method="weibull",
+    )  # fmt: skip
+    builtin = xgb.train(
+        {**params, "objective": "reg:quantileerror", "quantile_alpha": alpha, "base_score": start},
+        xgb.DMatrix(X, label=y),
+        50,
+    )
+    d = xgb.DMatrix(Xt)
+    np.testing.assert_allclose(renewed.predict(d), builtin.predict(d), rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("backend", ["xgboost", "lightgbm"])
+def test_renewed_model_predicts_the_scores_it_was_trained_on_both_backends(wage, backend):
+    """The loop's own scores (gradients, metric, early stopping) must be the saved model's:
+    on XGBoost the renewed leaves are written into the model's JSON at the end."""
+    X, y, Xt, yt = wage
+    hist = {}
+    adapter = ADAPTERS[backend]
+    metric_cls = gbx.custom_metric if backend == "xgboost" else gbl.feval
+    metric = metric_cls(lambda t, p, sample_weight=None: pinball(t, p, 0.8), None, name="pinball")
+    m = adapter.train(
+        gb.Quantile(0.8),
+        X,
+        y,
+        None,
+        params={"learning_rate": 0.2, "max_depth": 4},
+        num_boost_round=30,
+        eval_sets=[(Xt, yt, None)],
+        metric=lambda loss: metric,
+        evals_result=hist,
+        renew_leaves=True,
+    )
+    assert hist["valid_0"]["pinball"][-1] == pytest.approx(pinball(yt, m.raw(Xt), 0.8), rel=1e-6)
+
+
+def test_xgboost_multi_quantile_renews_each_output_as_its_own_model(wage):
+    """One multi-output model (tree t * K + k is output k's): each column equals the model
+    fitted for its alpha alone, in the order the alphas were given."""
+    X, y, Xt, _ = wage
+    kw = dict(backend="xgboost", n_estimators=30, max_depth=3)
+    multi = gb.GBRegressor(gb.Quantile([0.9, 0.1, 0.5]), **kw).fit(X, y).predict(Xt)
+    for k, a in enumerate([0.9, 0.1, 0.5]):
+        alone = gb.GBRegressor(gb.Quantile(a), **kw).fit(X, y).predict(Xt)
+        np.testing.assert_allclose(multi[:, k], alone, rtol=1e-5, atol=1e-3)
+
+
+@pytest.mark.parametrize("backend", ["xgboost", "lightgbm"])
+def test_renewal_with_weights_equals_repeated_rows(wage, backend):
+    """An integer weight renews a leaf as that many copies of the row would (the inverted CDF
+    with weights, on both backends)."""
+    X, y, Xt, _ = wage
+    X, y = X[:600], y[:600]
+    w = np.random.default_rng(0).integers(1, 4, size=len(y)).astype(float)
+    kw = dict(backend=backend, n_estimators=20, max_depth=2, min_child_weight=0.0)
+    if backend == "lightgbm":
+        kw["backend_params"] = {"min_data_in_leaf": 1, "min_data_in_bin": 1}
+    weighted = gb.GBRegressor(gb.Quantile(0.25), **kw).fit(X, y, sample_weight=w)
+    rows = np.repeat(np.arange(len(y)), w.astype(int))
+    repeated = gb.GBRegressor(gb.Quantile(0.25), **kw).fit(X[rows], y[rows])
+    a, b = weighted.predict(Xt), repeated.predict(Xt)
+    assert np.mean(np.isclose(a, b, rtol=1e-4)) > 0.9  # the same model up to float32 ties
+
+
+def test_xgboost_quantile_is_level_with_the_builtin_at_estimator_defaults():
+    """The issue's target on bundled data: within 5% of reg:quantileerror's pinball loss."""
+    from sklearn.model_selection import KFold
+
+    X, y, _ = datasets.load("engel")
+    for a in (0.1, 0.9):
+        ours, builtin = [], []
+        for tr, te in KFold(3, shuffle=True, random_state=0).split(X):
+            est = gb.GBRegressor(gb.Quantile(a), backend="xgboost").fit(X[tr], y[tr])
+            ours.append(pinball(y[te], est.predict(X[te]), a))
+            ref = xgb.XGBRegressor(objective="reg:quantileerror", quantile_alpha=a, verbosity=0)
+            builtin.append(pinball(y[te], ref.fit(X[tr], y[tr]).predict(X[te]), a))
+        assert np.mean(ours) <= 1.05 * np.mean(builtin), a
+
+
+@pytest.mark.parametrize("backend", ["xgboost", "lightgbm"])
+def test_auto_does_not_renew_where_renewal_would_be_wrong(wage, backend):
+    """dart rescales earlier trees every round, so the loop's own scores would not be the
+    model's: "auto" trains without renewal there (the model is still the loss's)."""
+    X, y, Xt, _ = wage
+    dart = {"booster": "dart"} if backend == "xgboost" else {"boosting": "dart"}
+    kw = dict(backend=backend, n_estimators=10, backend_params=dart, random_state=0)
+    auto = gb.GBRegressor(gb.Quantile(0.5), **kw).fit(X, y).predict(Xt)
+    off = gb.GBRegressor(gb.Quantile(0.5), leaf_renewal=False, **kw).fit(X, y).predict(Xt)
+    np.testing.assert_array_equal(auto, off)
+
+
 @pytest.mark.parametrize(
     "est, match",
     [
         (
-            gb.GBRegressor(gb.Quantile(0.5), backend="xgboost", leaf_renewal=True),
-            "implemented for Quantile losses",
+            gb.GBRegressor(
+                gb.Quantile(0.5), backend="xgboost", backend_params={"booster": "dart"}, leaf_renewal=True
+            ),
+            "booster='dart'",
         ),
         (
-            gb.GBRegressor(gb.Huber(), backend="lightgbm", leaf_renewal=True),
-            "implemented for Quantile losses",
+            gb.GBRegressor(
+                gb.Quantile(0.5), backend="lightgbm", backend_params={"linear_tree": True}, leaf_renewal=True
+            ),
+            "linear_tree=True",
         ),
+        (
+            gb.GBRegressor(
+                gb.Quantile(0.5),
+                backend="lightgbm",
+                backend_params={"boosting_type": "rf"},
+                leaf_renewal=True,
+            ),
+            "boosting='rf'",
+        ),
+        (gb.GBRegressor(gb.Huber(), backend="lightgbm", leaf_renewal=True), "exists for Quantile losses"),
+        (gb.GBRegressor(gb.Huber(), backend="xgboost", leaf_renewal=True), "exists for Quantile losses"),
         (gb.GBRegressor(leaf_renewal="yes"), "leaf_renewal='yes' is not valid"),
     ],
 )

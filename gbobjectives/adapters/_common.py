@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 
+from .._numerics import grouped_quantiles
 from .._validation import as_float_array, check_sample_weight, squeeze_column
 
 # What to set in each framework so that raw margins get the loss's shape.
@@ -298,3 +299,89 @@ class _MetricAdapter:
 
     def __repr__(self):
         return f"{type(self).__name__}({self.name!r}, maximize={self.maximize})"
+
+
+# ------------------------------------------------------------------ leaf renewal
+def boost_renewing(
+    loss,
+    y,
+    w,
+    init,
+    *,
+    grow,
+    leaves_of,
+    set_leaves,
+    num_boost_round,
+    learning_rate,
+    n_eval_sets,
+    eval_labels,
+    early_stopping_rounds,
+    metric,
+    framework,
+    quantile_method="inverted_cdf",
+):
+    """Boosting with leaf renewal for a Quantile loss, for either backend.
+
+    After each round, every new leaf is set to ``learning_rate`` times the alpha-quantile of
+    the residuals y - F of its rows (F: the model before the round): the line search that the
+    pinball loss's constant hessian cannot do. The built-in quantile objectives of both
+    backends do the same in C++. The loop keeps the model's scores itself (the backends'
+    cached scores do not see renewed leaves), computes the gradients at them, and likewise the
+    validation scores for the metric and early stopping.
+
+    The backend comes in as three functions: ``grow(t, grad, hess)`` grows round t's tree(s)
+    from these gradients (True: nothing more to grow); ``leaves_of(t, i)`` is the leaf index
+    of every row of the training data (i None) or of eval set i, in round t, (n,) or (n, K)
+    for K outputs; ``set_leaves(t, k, {leaf: value})`` sets output k's leaves of round t.
+    ``eval_labels``: (y, sample_weight) per eval set. Returns (rounds kept, history).
+    """
+    alphas = np.atleast_1d(np.asarray(loss.alphas, dtype=np.float64))
+    k_out, n = alphas.size, len(y)
+    score = np.tile(np.asarray(init, dtype=np.float64).reshape(1, -1), (n, 1)).reshape(n, k_out)
+    valid = [np.tile(score[:1], (len(ye), 1)) for ye, _ in eval_labels]
+    prep = Prepared(loss, y, w)  # this loop's own copy of the labels: nobody relabels it
+    history = [[] for _ in range(n_eval_sets)]
+    best, best_value, since_best = -1, None, 0
+
+    def shaped(s):
+        return s[:, 0] if k_out == 1 else s
+
+    for t in range(num_boost_round):
+        g, h = compute(loss, prep, shaped(score), framework)
+        finished = grow(t, g, h)
+        leaves = np.asarray(leaves_of(t, None)).astype(np.int64).reshape(n, k_out)
+        eval_leaves = [
+            np.asarray(leaves_of(t, i)).astype(np.int64).reshape(len(valid[i]), k_out)
+            for i in range(n_eval_sets)
+        ]
+        for k in range(k_out):
+            ids, q = grouped_quantiles(y - score[:, k], leaves[:, k], alphas[k], w, quantile_method)
+            values = dict(zip(ids.tolist(), (learning_rate * q).tolist()))
+            set_leaves(t, k, values)
+            score[:, k] += _lookup(ids, learning_rate * q, leaves[:, k])
+            for i in range(n_eval_sets):
+                valid[i][:, k] += _lookup(ids, learning_rate * q, eval_leaves[i][:, k])
+        if metric is not None:
+            for i, (ye, we) in enumerate(eval_labels):
+                history[i].append(metric.value(ye, shaped(valid[i]), we))
+        if metric is not None and n_eval_sets:
+            value = history[-1][-1]
+            better = best_value is None or (value > best_value if metric.maximize else value < best_value)
+            if better:
+                best, best_value, since_best = t, value, 0
+            else:
+                since_best += 1
+            if early_stopping_rounds and since_best >= early_stopping_rounds:
+                break
+        if finished:
+            break
+    kept = best + 1 if early_stopping_rounds and best >= 0 else None
+    return kept, history
+
+
+def _lookup(ids: np.ndarray, values: np.ndarray, leaves: np.ndarray) -> np.ndarray:
+    """The renewed value of each row's leaf. Every leaf of a tree holds training rows (the
+    backends never grow an empty one), so an eval row always lands on a renewed leaf."""
+    table = np.zeros(int(max(ids.max(), leaves.max())) + 1)
+    table[ids] = values
+    return table[leaves]

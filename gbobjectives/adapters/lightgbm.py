@@ -23,7 +23,7 @@ from __future__ import annotations
 import lightgbm
 import numpy as np
 
-from ._common import Prepared, SklearnObjective, _MetricAdapter, compute, grad_hess, weights_or_none
+from ._common import SklearnObjective, _MetricAdapter, boost_renewing, grad_hess, weights_or_none
 
 
 def native_objective(loss, preds, dataset):
@@ -132,6 +132,29 @@ def check_backend_params(params: dict) -> None:
         )
 
 
+def _param(params: dict, name: str, default):
+    """``params[name]`` under any of LightGBM's aliases of ``name``."""
+    try:
+        names = lightgbm.basic._ConfigAliases.get(name)
+    except AttributeError:  # pragma: no cover - a LightGBM without the list
+        names = {name}
+    return next((params[k] for k in params if k in names and params[k] is not None), default)
+
+
+def renewal_refused(loss, params) -> str | None:
+    """Why leaf renewal cannot run with this loss and these parameters, or None."""
+    if not (loss.task == "regression" and hasattr(loss, "alphas")):
+        return f"leaf renewal exists for Quantile losses, not {loss!r}"
+    boosting = str(_param(params, "boosting", "gbdt")).lower()
+    if boosting in ("dart", "rf", "random_forest"):
+        # dart rescales earlier trees at every round and rf averages them: the loop's own scores
+        # would no longer be the model's
+        return f"boosting={boosting!r} (leaf renewal needs 'gbdt' or 'goss')"
+    if str(_param(params, "linear_tree", False)).lower() in ("true", "1"):
+        return "linear_tree=True (set_leaf_output does not reach a linear leaf's slope)"
+    return None
+
+
 class Model:
     """Trained booster(s) and their start: ``raw(X)`` is the full margin.
 
@@ -195,8 +218,8 @@ def train(
     ``renew_leaves``: for ``Quantile`` losses, renew every leaf with the residual quantile of
     its rows, as LightGBM's built-in ``quantile`` does (see ``_train_renewing``).
     """
-    if renew_leaves and not (loss.task == "regression" and hasattr(loss, "alphas")):
-        raise ValueError(f"renew_leaves=True is not valid for {loss!r}: leaf renewal exists for Quantile")
+    if renew_leaves and renewal_refused(loss, params):
+        raise ValueError(f"renew_leaves=True is not valid: {renewal_refused(loss, params)}")
     if loss.task == "regression" and loss.n_outputs > 1:
         from ..losses import Quantile
 
@@ -292,61 +315,41 @@ def _train_renewing(
     metric,
     evals_result,
 ):
-    """Boosting with leaf renewal for a Quantile loss.
+    """``boost_renewing`` on a LightGBM booster: ``Booster.set_leaf_output`` renews a leaf
+    (it changes the model, not LightGBM's cached training scores, which the loop does not use)."""
+    booster = lightgbm.Booster(params={**params, "objective": "none"}, train_set=train_set)
+    data = [X] + [Xe for Xe, _, _ in eval_sets]
 
-    After each tree, every leaf is set to learning_rate times the weighted alpha-quantile of
-    the residuals y - F of its rows (F: the model before the tree), the line search that the
-    pinball loss's constant hessian cannot do (LightGBM's built-in ``quantile`` does the same
-    inside C++). ``Booster.set_leaf_output`` changes the model but not LightGBM's cached
-    training scores, so this loop keeps the model's true scores itself and computes the
-    gradients at them (the objective ignores LightGBM's stale ``preds``), and likewise the
-    validation scores for the metric and early stopping.
-    """
-    from .._numerics import weighted_quantile
+    def grow(t, g, h):
+        return booster.update(fobj=lambda preds, dataset: (g, h))
 
-    alpha = float(loss.alphas[0])
-    lr = float(params.get("learning_rate", 0.1))
-    true_score = np.full(len(y), float(init))
-    prep = Prepared(loss, y, w)  # this loop's own copy of the labels: nobody relabels it
+    def leaves_of(t, i):
+        rows = data[0 if i is None else i + 1]
+        return booster.predict(rows, pred_leaf=True, start_iteration=t, num_iteration=1)
 
-    def objective(preds, dataset):
-        return compute(loss, prep, true_score, "lightgbm")
+    def set_leaves(t, k, values):
+        for leaf, value in values.items():
+            booster.set_leaf_output(t, leaf, value)
 
-    p = {**params, "objective": "none"}
-    booster = lightgbm.Booster(params=p, train_set=train_set)
-    valid_scores = [np.full(len(ye), float(init)) for _, ye, _ in eval_sets]
-    history = [[] for _ in eval_sets]
-    best, best_value, since_best = -1, None, 0
-    ww = np.ones(len(y)) if w is None else w
-    for t in range(num_boost_round):
-        finished = booster.update(fobj=objective)
-        leaves = (
-            booster.predict(X, pred_leaf=True, start_iteration=t, num_iteration=1).reshape(-1).astype(int)
-        )
-        residual = y - true_score
-        for leaf in np.unique(leaves):
-            rows = leaves == leaf
-            value = lr * weighted_quantile(residual[rows], alpha, ww[rows])
-            booster.set_leaf_output(t, int(leaf), value)
-        true_score += booster.predict(X, raw_score=True, start_iteration=t, num_iteration=1)
-        for i, (Xe, ye, we) in enumerate(eval_sets):
-            valid_scores[i] += booster.predict(Xe, raw_score=True, start_iteration=t, num_iteration=1)
-            if metric is not None:
-                history[i].append(metric.value(ye, valid_scores[i], we))
-        if metric is not None and eval_sets:
-            value = history[-1][-1]
-            better = best_value is None or (value > best_value if metric.maximize else value < best_value)
-            if better:
-                best, best_value, since_best = t, value, 0
-            else:
-                since_best += 1
-            if early_stopping_rounds and since_best >= early_stopping_rounds:
-                break
-        if finished:
-            break
+    kept, history = boost_renewing(
+        loss,
+        y,
+        w,
+        init,
+        grow=grow,
+        leaves_of=leaves_of,
+        set_leaves=set_leaves,
+        num_boost_round=num_boost_round,
+        learning_rate=float(params.get("learning_rate", 0.1)),
+        n_eval_sets=len(eval_sets),
+        eval_labels=[(ye, we) for _, ye, we in eval_sets],
+        early_stopping_rounds=early_stopping_rounds,
+        metric=metric,
+        framework="lightgbm",
+    )
     if evals_result is not None and metric is not None:
         for i, h in enumerate(history):
             evals_result[f"valid_{i}"] = {metric.name: h}
-    if early_stopping_rounds and best >= 0:
-        booster.best_iteration = best + 1
+    if kept:
+        booster.best_iteration = kept
     return booster

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import xgboost
 
-from ._common import SklearnObjective, _MetricAdapter, grad_hess, weights_or_none
+from ._common import SklearnObjective, _MetricAdapter, boost_renewing, grad_hess, weights_or_none
 
 _OBJECTIVE_PARAM = {
     "regression": "reg:squarederror",
@@ -202,12 +202,19 @@ def train(
     early_stopping_rounds=None,
     metric=None,
     evals_result=None,
+    renew_leaves=False,
 ) -> Model:
     """``xgboost.train`` with the loss as objective, its start, and early stopping on ``metric``.
 
     ``eval_sets``: (X, y, sample_weight) triples; ``metric``: None, or a function of the loss
     that returns a ``custom_metric`` for it (the metric of a loss, or of its predictions).
+    ``renew_leaves``: for ``Quantile`` losses, set every leaf to the residual quantile of its
+    rows, as XGBoost's built-in ``reg:quantileerror`` does (see ``_train_renewing``).
     """
+    if renew_leaves:
+        reason = renewal_refused(loss, params)
+        if reason:
+            raise ValueError(f"renew_leaves=True is not valid: {reason}")
     p = {"verbosity": 0, **params, **_loss_params(loss, y, sample_weight)}
     if metric is not None:
         p["disable_default_eval_metric"] = 1
@@ -221,6 +228,13 @@ def train(
     callbacks = []
     if early_stopping_rounds and evals:
         callbacks.append(early_stopping(early_stopping_rounds, metric, data_name=evals[-1][1]))
+    if renew_leaves:
+        init = loss.init_score(y, sample_weight)
+        booster = _train_renewing(
+            loss, p, dtrain, evals, eval_sets, y, sample_weight, init, num_boost_round,
+            early_stopping_rounds, metric, evals_result,
+        )  # fmt: skip
+        return Model(booster, loss)
     booster = xgboost.train(
         p,
         dtrain,
@@ -233,3 +247,98 @@ def train(
         verbose_eval=False,
     )
     return Model(booster, loss)
+
+
+def renewal_refused(loss, params) -> str | None:
+    """Why leaf renewal cannot run with this loss and these parameters, or None."""
+    if not (loss.task == "regression" and hasattr(loss, "alphas")):
+        return f"leaf renewal exists for Quantile losses, not {loss!r}"
+    if params.get("booster", "gbtree") != "gbtree":
+        # dart rescales earlier trees at every round, gblinear has no leaves: the loop's own
+        # scores would no longer be the model's
+        return f"booster={params['booster']!r} (leaf renewal needs booster='gbtree')"
+    if params.get("multi_strategy", "one_output_per_tree") != "one_output_per_tree":
+        return f"multi_strategy={params['multi_strategy']!r} (vector leaves cannot be renewed one by one)"
+    if params.get("num_parallel_tree", 1) != 1:
+        return f"num_parallel_tree={params['num_parallel_tree']!r} (a forest per round is one leaf per tree)"
+    return None
+
+
+def _train_renewing(
+    loss,
+    p,
+    dtrain,
+    evals,
+    eval_sets,
+    y,
+    w,
+    init,
+    num_boost_round,
+    early_stopping_rounds,
+    metric,
+    results,
+    quantile_method="inverted_cdf",
+):
+    """``boost_renewing`` on an XGBoost booster.
+
+    XGBoost has no call that sets a leaf. The loop grows each round with ``Booster.update``
+    (as ``xgboost.train`` does), reads each row's leaf from a one-round slice of the model,
+    keeps the renewed values, and writes them all into the model's JSON once at the end. Its
+    cached training scores are never used: the gradients come from the loop's own scores.
+    With XGBoost's own leaf quantile (``quantile_method="weibull"``) and the textbook gradients
+    the model equals ``reg:quantileerror``'s (a test shows it). The default is the same
+    quantile as on LightGBM, the inverted CDF, for which a weight of 3 renews a leaf as three
+    copies of the row would (XGBoost's own definition switches to it only with weights).
+    """
+    booster = xgboost.Booster(p, [dtrain] + [d for d, _ in evals])
+    data = [dtrain] + [d for d, _ in evals]
+    renewed = {}
+
+    def grow(t, g, h):
+        booster.update(dtrain, t, fobj=lambda preds, d: (g, h))
+        return False
+
+    def leaves_of(t, i):
+        return booster[t : t + 1].predict(data[0 if i is None else i + 1], pred_leaf=True)
+
+    def set_leaves(t, k, values):
+        renewed[(t, k)] = values
+
+    kept, history = boost_renewing(
+        loss,
+        y,
+        w,
+        init,
+        grow=grow,
+        leaves_of=leaves_of,
+        set_leaves=set_leaves,
+        num_boost_round=num_boost_round,
+        learning_rate=float(p.get("learning_rate", p.get("eta", 0.3))),
+        n_eval_sets=len(eval_sets),
+        eval_labels=[(ye, we) for _, ye, we in eval_sets],
+        early_stopping_rounds=early_stopping_rounds,
+        metric=metric,
+        framework="xgboost",
+        quantile_method=quantile_method,
+    )
+    _write_leaves(booster, renewed, loss.n_outputs)
+    if results is not None and metric is not None:
+        for i, h in enumerate(history):
+            results[f"valid_{i}"] = {metric.name: h}
+    return booster[:kept] if kept else booster
+
+
+def _write_leaves(booster, renewed, n_outputs):
+    """Set the leaves of round t, output k (tree t * n_outputs + k) to the renewed values."""
+    import json
+
+    model = json.loads(booster.save_raw("json"))
+    trees = model["learner"]["gradient_booster"]["model"]["trees"]
+    for (t, k), values in renewed.items():
+        tree = trees[t * n_outputs + k]
+        for leaf, value in values.items():
+            if tree["left_children"][leaf] != -1:  # a row's leaf is a leaf: never a split
+                raise RuntimeError(f"node {leaf} of tree {t * n_outputs + k} is not a leaf")
+            tree["split_conditions"][leaf] = value
+            tree["base_weights"][leaf] = value
+    booster.load_model(bytearray(json.dumps(model).encode()))
