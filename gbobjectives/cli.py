@@ -104,8 +104,12 @@ def parse_losses(texts: list[str], task: str) -> list[tuple[str, dict]]:
                         f"loss {name!r} has no parameter {key!r}; valid: {', '.join(names) or 'none'}"
                         " (write name:param=value)"
                     )
+                if key in kw:
+                    raise UsageError(f"loss {item!r} gives {key!r} twice; give each parameter once")
                 kw[key] = _value(val)
             build_loss(name, kw)  # checks the values now, with the loss's own message
+            if (name, kw) in specs:
+                raise UsageError(f"loss {item!r} is given twice; give each loss once")
             specs.append((name, kw))
     return specs
 
@@ -124,6 +128,12 @@ def parse_grid(text: str | None) -> tuple[str, list] | None:
     vals = [_value(v) for v in values.split(",") if v.strip()]
     if not eq or not vals:
         raise UsageError(f"--grid {text!r} is not valid: write param=v1,v2,... (e.g. delta=0.5,1,2)")
+    if key == "alpha":
+        raise UsageError(
+            f"--grid {text!r}: alpha is the level to predict, not a setting to tune (a lower "
+            "quantile is not a worse one); compare levels with --losses quantile:alpha=0.1,"
+            "quantile:alpha=0.9"
+        )
     return key, vals
 
 
@@ -156,9 +166,26 @@ def _features(frame, notes: list[str]):
                     f"column {name!r} holds '{col.iloc[row]}' at row {row + 2}; values must be finite"
                 )
             out[name] = values
+            whole = values.dropna()
+            if len(whole) > 20 and whole.is_unique and np.all(whole == np.round(whole)):
+                notes.append(
+                    f"column {name!r}: a distinct integer in every row, an identifier? "
+                    "(used as a feature; drop it if it is one)"
+                )
             continue
         text = col.astype("string").str.strip()
         present = text.dropna()
+        numbers = pd.to_numeric(present, errors="coerce")
+        if len(present) and numbers.notna().mean() >= 0.95:
+            # a numeric column with a few placeholders ("?", "n/a", "-"): those are missing
+            odd = present[numbers.isna()]
+            first = int(odd.index[0]) + 2
+            notes.append(
+                f"column {name!r}: numbers, with {len(odd)} non-numeric value(s) read as missing "
+                f"({odd.iloc[0]!r} at row {first})"
+            )
+            out[name] = pd.to_numeric(text, errors="coerce").astype(np.float64)
+            continue
         dates = pd.to_datetime(present, errors="coerce", format="ISO8601") if len(present) else present
         if len(present) and dates.notna().all():
             when = pd.to_datetime(text, errors="coerce", format="ISO8601")
@@ -177,9 +204,13 @@ def _features(frame, notes: list[str]):
     if not out:
         raise UsageError("the file has no usable feature columns besides the target")
     table = pd.DataFrame(out)
+    names = list(table.columns)
+    # positional names for the models: the built-in baselines get the frame as it is, and
+    # XGBoost refuses "[", "]", "<" in a feature name, LightGBM JSON's special characters
+    table.columns = [f"f{i}" for i in range(table.shape[1])]
     if any(isinstance(table[c].dtype, pd.CategoricalDtype) for c in table.columns):
-        return table, list(table.columns)
-    return table.to_numpy(dtype=np.float64), list(table.columns)
+        return table, names
+    return table.to_numpy(dtype=np.float64), names
 
 
 def read_table(path_or_resource, target: str | None, task: str | None):
@@ -237,7 +268,9 @@ def read_table(path_or_resource, target: str | None, task: str | None):
     if y_num is not None and n_classes > 2 and not few_integers:
         inferred, why = "regression", f"target {target!r} is numeric with {n_classes} distinct values"
     elif n_classes == 2:
-        inferred, why = "binary", f"target {target!r} has 2 distinct values"
+        positive = sorted(set(y_text))[1]  # np.unique's order: the second class is positive
+        inferred = "binary"
+        why = f"target {target!r} has 2 distinct values; PR-AUC takes {positive!r} as positive"
     else:
         inferred = "multiclass"
         why = f"target {target!r} has {n_classes} distinct " + (
@@ -334,7 +367,11 @@ def _builtin(task, backend, alpha, n_estimators, learning_rate, seed):
         return xgb.XGBClassifier(**kw)
     import lightgbm as lgb
 
-    kw = dict(n_estimators=n_estimators, learning_rate=learning_rate, random_state=seed, verbosity=-1)
+    # n_jobs=0: LightGBM's own default threads, as the gbobjectives estimators get (n_jobs=None
+    # in LightGBM's sklearn API means the physical cores, whatever OMP_NUM_THREADS says)
+    kw = dict(
+        n_estimators=n_estimators, learning_rate=learning_rate, random_state=seed, verbosity=-1, n_jobs=0
+    )
     if task == "regression":
         if alpha is not None:
             return lgb.LGBMRegressor(objective="quantile", alpha=alpha, **kw)
@@ -364,7 +401,7 @@ class Progress:
                 rp.TextColumn("{task.description}", style="bold"),
                 rp.BarColumn(bar_width=20),
                 rp.MofNCompleteColumn(),
-                rp.TextColumn("fits"),
+                rp.TextColumn("fits, elapsed"),
                 rp.TimeElapsedColumn(),
                 rp.TextColumn("left"),
                 rp.TimeRemainingColumn(),
@@ -461,7 +498,11 @@ def _compare(X, y, task, folds, candidates, baselines, bar, curves, *, n_estimat
             fit_kw = {}
             if curves and ours:  # learning curves: gbobjectives' estimators only
                 fit_kw["eval_set"] = [(_take(X, te), y[te])]
-            est.fit(_take(X, tr), y[tr], **fit_kw)
+            try:
+                est.fit(_take(X, tr), y[tr], **fit_kw)
+            except ValueError as err:  # e.g. margins that overflow: one line, not a traceback
+                first = str(err).strip().splitlines()[0]
+                raise UsageError(f"{label} [{backend}] could not be fitted (fold {k + 1}): {first}") from None
             seconds.append(time.perf_counter() - t0)
             if fit_kw and est.evals_result_.get("valid_0"):  # a constant model records none
                 fold_curves.append(next(iter(est.evals_result_["valid_0"].values())))
@@ -607,7 +648,7 @@ def print_table(rows, task, console=None):
     from rich.table import Table
 
     console = console if console is not None else Console()
-    cols = _columns(rows)
+    cols = [c for c in _columns(rows) if c != "grid"]  # the loss label already names the value
     headers = [{"fit_s": "fit s", "coverage": "cover", "balanced_acc": "bal_acc"}.get(c, c) for c in cols]
     body = []
     for r in rows:
@@ -691,10 +732,16 @@ def verdict(rows, task) -> str:
         if best["loss"].startswith("builtin"):
             if ours:
                 runner = pick(ours, key=lambda r: r[m]) if alpha is None else min(ours, key=lambda r: r[m])
-                msg += (
-                    f". The backend's built-in objective wins: use it (best gbobjectives loss: "
-                    f"{runner['loss']} [{runner['backend']}] {runner[m]:.4g})"
-                )
+                if f"{runner[m]:.4g}" == f"{best[m]:.4g}":  # equal as printed: no winner
+                    msg += (
+                        f", level with the best gbobjectives loss, {runner['loss']} "
+                        f"[{runner['backend']}]: no gain from a custom loss here"
+                    )
+                else:
+                    msg += (
+                        f". The backend's built-in objective wins: use it (best gbobjectives "
+                        f"loss: {runner['loss']} [{runner['backend']}] {runner[m]:.4g})"
+                    )
         else:
             base = [
                 r
@@ -703,7 +750,9 @@ def verdict(rows, task) -> str:
                 and r["backend"] == best["backend"]
                 and _quantile_alpha(r) == _quantile_alpha(best)
             ]
-            if base:
+            if base and f"{base[0][m]:.4g}" == f"{best[m]:.4g}":
+                msg += "; level with the backend's built-in objective: no gain from a custom loss here"
+            elif base:
                 msg += f"; the backend's built-in objective: {base[0][m]:.4g}"
         lines.append(textwrap.fill(msg, 80, subsequent_indent="  ", break_on_hyphens=False))
     return "\n".join(lines)
@@ -782,12 +831,17 @@ def _plot_metrics(plt, rows, task, title):
         ax.grid(True, axis="y", color="0.92")
         best = values.max() if higher else values.min()
         ax.axvline(best, color="0.3", lw=0.8, ls=":")
-        span = max(values.max() - values.min(), 1e-12 * max(abs(best), 1))
-        ax.set_xlim(values.min() - 0.08 * span, values.max() + 0.25 * span)
+        # at least 2% of the best value across: a 0.1% difference should not fill the width
+        span = max(values.max() - values.min(), 0.02 * abs(best), 1e-12)
+        mid = (values.max() + values.min()) / 2
+        ax.set_xlim(mid - 0.58 * span, mid + 0.75 * span)
         ax.set_ylim(len(group) - 0.5, -0.5)
         ax.set_title(f"{metric} ({'higher' if higher else 'lower'} is better)", fontsize=10, loc="left")
+    present = {r["backend"] for r in rows}
     handles = [
-        Line2D([], [], marker="o", ls="", color=c, label=f"gbobjectives [{b}]") for b, c in colour.items()
+        Line2D([], [], marker="o", ls="", color=c, label=f"gbobjectives [{b}]")
+        for b, c in colour.items()
+        if b in present
     ]
     handles.append(Line2D([], [], marker="D", ls="", color="0.4", mfc="white", label="built-in objective"))
     handles.append(Line2D([], [], ls=":", color="0.3", label="best"))
@@ -824,7 +878,7 @@ def _plot_curves(plt, learning, title):
                 band = curves.min(axis=0), curves.max(axis=0)
                 ax.fill_between(rounds, *band, color=colour, alpha=0.12, lw=0)
             lo_all, hi_all = min(lo_all, curves.min()), max(hi_all, curves.max())
-        if lo_all > 0 and hi_all / lo_all > 3:  # a log axis only where it spreads the curves out
+        if lo_all > 0 and hi_all / lo_all > 10:  # a log axis only where it spreads the curves out
             ax.set_yscale("log")
             ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
             ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:.3g}"))
@@ -834,7 +888,8 @@ def _plot_curves(plt, learning, title):
         ax.grid(True, which="major", color="0.9")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
     n_folds = len(next(iter(learning.values()))["folds"])
-    band = ", band: best to worst fold (panels of up to 6 curves)" if n_folds > 1 else ""
+    banded_any = n_folds > 1 and any(sum(v["metric"] == m for v in learning.values()) <= 6 for m in metrics)
+    band = ", band: best to worst fold (in panels of up to 6 curves)" if banded_any else ""
     fig.suptitle(f"{title}\nmean over {n_folds} folds{band}", fontsize=10)
     fig.set_layout_engine("constrained")
     return fig
@@ -894,8 +949,10 @@ def run_compare(args) -> int:
         raise UsageError(f"--cv {args.cv} is not valid: at least 2 folds")
     if args.n_estimators < 1:
         raise UsageError(f"--n-estimators {args.n_estimators} is not valid: at least 1")
-    if not (np.isfinite(args.learning_rate) and args.learning_rate > 0):
-        raise UsageError(f"--learning-rate {args.learning_rate} is not valid: a number > 0")
+    if not (np.isfinite(args.learning_rate) and 0 < args.learning_rate <= 1):
+        raise UsageError(f"--learning-rate {args.learning_rate} is not valid: a number in (0, 1]")
+    if not 0 <= args.seed < 2**31:
+        raise UsageError(f"--seed {args.seed} is not valid: an integer from 0 to 2**31 - 1")
     if args.losses is not None and not any(t.strip(" ,") for t in args.losses):
         raise UsageError(
             f"--losses {' '.join(args.losses)!r} names no loss; valid losses: {', '.join(LOSSES)}"
@@ -922,7 +979,7 @@ def run_compare(args) -> int:
     backends = ["xgboost", "lightgbm"] if args.backend == "both" else [args.backend]
     print(textwrap.fill(f"gbobjectives compare: task {task} ({reason})", 80, subsequent_indent="  "))
     setup = (
-        f"{title}, {X.shape[0]} rows x {X.shape[1]} features, {args.cv}-fold CV, "
+        f"{title}, {X.shape[0]} rows x {X.shape[1]} feature{'s' * (X.shape[1] != 1)}, {args.cv}-fold CV, "
         f"{args.n_estimators} rounds, learning rate {args.learning_rate}"
     )
     print(textwrap.fill(setup, 80, initial_indent="  ", subsequent_indent="  "))
@@ -941,6 +998,16 @@ def run_compare(args) -> int:
         curves=bool(args.out),
     )
     print_table(rows, task)
+    if task == "regression" and np.any(y == 0):
+        zeros = int(np.sum(y == 0))
+        print(
+            textwrap.fill(
+                f"note: MAPE leaves out the {zeros} rows ({zeros / len(y):.0%}) whose target is 0, "
+                "where it is undefined; SMAPE counts them",
+                80,
+                subsequent_indent="  ",
+            )
+        )
     if grid is not None:
         for (loss, backend), r in best_rows([r for r in rows if r["grid"]], task).items():
             m = PRIMARY[task][0]
@@ -966,3 +1033,9 @@ def main(argv=None) -> int:
     except UsageError as err:
         print(f"gbobjectives: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `gbobjectives ... | head`: the reader left. Status 1, no
+        # traceback: Python's documented convention for EPIPE, and what rich does on its own
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

@@ -276,18 +276,19 @@ class _GBBase(BaseEstimator):
                 if _is_categorical(X[c])
             }
         else:
-            if getattr(self, "_categories_", None) is None or names != list(self.feature_names_in_):
+            fitted = list(getattr(self, "feature_names_in_", []))
+            if names != fitted:
+                raise ValueError(f"X has columns {names}; the model was fitted on {fitted}")
+            if getattr(self, "_categories_", None) is None:
+                text = [c for c in X.columns if _is_categorical(X[c])]
                 raise ValueError(
-                    f"X has columns {names}; the model was fitted on {list(self.feature_names_in_)}"
+                    f"column(s) {text} hold text, but were numeric in fit; give numbers "
+                    "(a value that is not a number: NaN)"
                 )
         out = {}
         for c in X.columns:
             if c in self._categories_:
-                cats = self._categories_[c]
-                values = X[c] if isinstance(X[c].dtype, pd.CategoricalDtype) else X[c].astype("string")
-                values = values.astype(object)
-                # unseen in fit (or blank): missing, which each backend routes as it defines
-                out[c] = pd.Categorical(values.where(values.isin(cats), None), categories=cats)
+                out[c] = _as_categories(X[c], self._categories_[c])
             else:
                 try:
                     out[c] = pd.to_numeric(X[c]).astype(np.float64)
@@ -296,6 +297,10 @@ class _GBBase(BaseEstimator):
                 if np.isinf(out[c]).any():
                     raise ValueError(f"column {c!r} contains inf; values must be finite or missing")
         frame = pd.DataFrame(out, index=X.index)
+        # The backends see positional names: XGBoost refuses "[", "]" and "<" in feature names,
+        # LightGBM JSON's special characters, and LightGBM's categorical_feature on an eval set
+        # fails on a name with a space. The user's names stay in feature_names_in_.
+        frame.columns = [f"f{i}" for i in range(frame.shape[1])]
         if y is _NO_Y:
             return frame
         if y is None:
@@ -436,6 +441,27 @@ def _is_categorical(column) -> bool:
 
     dt = column.dtype
     return isinstance(dt, (pd.CategoricalDtype, pd.StringDtype)) or pd.api.types.is_object_dtype(dt)
+
+
+def _category_key(value) -> str:
+    """One spelling per category across dtypes: 1, 1.0, "1" and " 1" are the same category
+    (a CSV read at predict time may type a column differently than the frame seen in fit)."""
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        v = float(value)
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(value).strip()
+
+
+def _as_categories(column, categories):
+    """``column`` as a Categorical over the categories seen in fit, matched by
+    ``_category_key``; a value unseen in fit (or blank) is missing, which each backend routes
+    as it defines."""
+    import pandas as pd
+
+    position = {_category_key(c): i for i, c in enumerate(categories)}
+    codes, uniques = pd.factorize(column.astype(object), use_na_sentinel=True)
+    mapped = np.array([position.get(_category_key(u), -1) for u in uniques] + [-1], dtype=np.int64)
+    return pd.Categorical.from_codes(mapped[codes], categories=categories)
 
 
 def _has_categorical(frame) -> bool:

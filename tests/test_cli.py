@@ -29,10 +29,11 @@ def test_main_job_as_the_readme_runs_it(tmp_path):
         "pseudo_huber",
         "logcosh",
         "quantile:alpha=0.5",
-        "builtin:xgboost",
-        "builtin:lightgbm",
     ):
         assert name in out.stdout
+    # the built-in rows, one per backend (the screen table names them "builtin")
+    builtin_rows = [line.split()[:2] for line in out.stdout.splitlines() if line.startswith("builtin ")]
+    assert builtin_rows == [["builtin", "xgboost"], ["builtin", "lightgbm"]]
     assert "Best by MAE (lower is better)" in out.stdout
     assert "42/42 fits" in out.stderr  # the progress bar
 
@@ -56,8 +57,14 @@ def test_main_job_as_the_readme_runs_it(tmp_path):
         (["wage", "--grid", "delta"], "--grid 'delta' is not valid"),
         (["wage", "--cv", "1"], "--cv 1 is not valid"),
         (["wage", "--cv", "5000"], "--cv 5000 is not valid: more folds than the 3000 rows"),
-        (["wage", "--learning-rate", "0"], "--learning-rate 0.0 is not valid: a number > 0"),
+        (["wage", "--learning-rate", "0"], "--learning-rate 0.0 is not valid: a number in (0, 1]"),
         (["wage", "--learning-rate", "-1"], "--learning-rate -1.0 is not valid"),
+        (["wage", "--learning-rate", "1e9"], "--learning-rate 1000000000.0 is not valid"),
+        (["wage", "--seed", "-1"], "--seed -1 is not valid: an integer from 0 to 2**31 - 1"),
+        (["wage", "--seed", "99999999999"], "--seed 99999999999 is not valid"),
+        (["wage", "--losses", "quantile", "--grid", "alpha=0.1,0.9"], "alpha is the level to predict"),
+        (["wage", "--losses", "quantile:alpha=0.1:alpha=0.9"], "gives 'alpha' twice"),
+        (["wage", "--losses", "huber,huber"], "loss 'huber' is given twice"),
         (["wage", "--losses", ""], "--losses '' names no loss; valid losses: squared_error"),
         (["wag"], "file not found: wag (bundled datasets: wage, engel"),
         (["{dir}", "--target", "y"], "is a directory; give a CSV file"),
@@ -444,3 +451,66 @@ def test_learning_curves_cover_every_fold_and_quantiles_are_scored_by_pinball(tm
     np.testing.assert_allclose(np.mean([c[-1] for c in q["folds"]]), row["pinball"], rtol=1e-6)
     written = cli.write_outputs(tmp_path, rows, learning, task, "engel", 3)
     assert "learning_curves.png" in written and "metric_per_loss.png" in written
+
+
+def test_real_table_quirks_are_read_and_said(tmp_path):
+    """A numeric column with a placeholder ('?'), an integer id column, a text binary target:
+    each is read as stated on the first line."""
+    rng = np.random.default_rng(0)
+    n = 60
+    lines = ["row_id,bmi,label"]
+    for i in range(n):
+        bmi = "?" if i == 7 else f"{rng.normal(25, 3):.1f}"
+        lines.append(f"{1000 + i},{bmi},{'malignant' if i % 3 else 'benign'}")
+    path = tmp_path / "t.csv"
+    path.write_text("\n".join(lines) + "\n")
+    X, y, task, features, reason = cli.read_table(path, "label", None)
+    assert task == "binary" and "PR-AUC takes 'malignant' as positive" in reason
+    assert "column 'bmi': numbers, with 1 non-numeric value(s) read as missing ('?' at row 9)" in reason
+    assert "column 'row_id': a distinct integer in every row, an identifier?" in reason
+    assert np.isnan(X[7, 1]) and np.isfinite(np.delete(X[:, 1], 7)).all()
+
+
+def test_verdict_calls_a_tie_a_tie():
+    rows = [
+        {"loss": "logistic", "backend": "lightgbm", "PR_AUC": 0.91234, "grid": ""},
+        {"loss": "builtin:lightgbm", "backend": "lightgbm", "PR_AUC": 0.91231, "grid": ""},
+    ]
+    text = " ".join(cli.verdict(rows, "binary").split())
+    assert "level with the backend's built-in objective: no gain from a custom loss here" in text
+    rows[1]["PR_AUC"] = 0.95
+    assert "built-in objective wins: use it" in " ".join(cli.verdict(rows, "binary").split())
+
+
+def test_mape_note_when_targets_are_zero(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    y = np.where(x > 0.5, 0.0, np.exp(x))
+    path = tmp_path / "z.csv"
+    path.write_text("x,y\n" + "".join(f"{a:.4f},{b:.4f}\n" for a, b in zip(x, y)))
+    args = ["compare", str(path), "--target", "y", "--losses", "huber", "--cv", "2", "--n-estimators", "5"]
+    assert cli.main([*args, "--quiet", "--backend", "lightgbm"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"MAPE leaves out the {int(np.sum(y == 0))} rows" in out
+
+
+def test_the_table_with_a_grid_fits_80_columns(capsys):
+    args = ["compare", "engel", "--losses", "huber,logcosh", "--grid", "residual_quantile=0.5,0.9"]
+    assert cli.main([*args, "--cv", "2", "--n-estimators", "5", "--quiet"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= 80
+
+
+def test_a_closed_pipe_is_not_a_traceback(tmp_path):
+    code = (
+        "import subprocess, sys\n"
+        "p = subprocess.Popen([sys.executable, '-m', 'gbobjectives', 'engel', '--cv', '2', "
+        "'--n-estimators', '5', '--quiet'], stdout=subprocess.PIPE, stderr=subprocess.PIPE)\n"
+        "p.stdout.readline(); p.stdout.close(); err = p.stderr.read().decode(); p.wait()\n"
+        "print(p.returncode, 'Traceback' in err)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    # status 1 and no traceback: Python's convention for a closed pipe (rich's too)
+    assert out.stdout.split() == ["1", "False"], out.stdout + out.stderr

@@ -298,3 +298,32 @@ def test_a_dataframe_with_a_categorical_column_fits_predicts_and_keeps_names(bac
         m.predict(frame[["city", "x"]])
     clf = gb.GBClassifier(backend=backend, n_estimators=20).fit(frame, (y > 0).astype(int))
     np.testing.assert_allclose(clf.predict_proba(frame.iloc[:5]).sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("backend", ["xgboost", "lightgbm"])
+def test_frames_with_any_column_names_and_integer_categories(backend):
+    """Names with spaces and brackets (XGBoost refuses "[" and "<", LightGBM's categorical
+    eval sets fail on a space) train and keep their names; a category column of integers
+    predicts the same whether predict sees it as categories, ints, floats or strings."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 400
+    grade = rng.integers(1, 4, n)
+    df = pd.DataFrame(
+        {
+            "area [m2]": rng.normal(size=n),
+            "my city": rng.choice(["a", "b"], n),
+            "grade<x>": pd.Categorical(grade),
+        }
+    )
+    y = 10 * grade + df["area [m2]"].to_numpy()
+    m = gb.GBRegressor(backend=backend, n_estimators=40)
+    m.fit(df[:300], y[:300], eval_set=[(df[300:], y[300:])])
+    assert list(m.feature_names_in_) == list(df.columns)
+    expected = m.predict(df[300:])
+    assert np.mean(np.abs(expected - y[300:])) < 1.0  # grade is learned
+    for as_type in (int, float, str):
+        other = df[300:].copy()
+        other["grade<x>"] = other["grade<x>"].astype(as_type)
+        np.testing.assert_array_equal(m.predict(other), expected)
