@@ -31,6 +31,9 @@ import os
 
 import numpy as np
 
+# a leaf module: the kernels import no loss, and the losses no kernel
+from ._constants import MODE, QUANTILE_FLOOR, U_MAX
+
 AVAILABLE = False
 if os.environ.get("GBOBJECTIVES_DISABLE_NUMBA", "") not in ("1", "true", "yes"):
     try:
@@ -41,12 +44,7 @@ if os.environ.get("GBOBJECTIVES_DISABLE_NUMBA", "") not in ("1", "true", "yes"):
         pass
 
 # hessian modes of the robust losses: the codes the losses put in their kernel specs
-from .losses._regression import _MODE  # noqa: E402 (numpy-only module)
-
-EXACT, IRLS, CONSTANT = _MODE["exact"], _MODE["irls"], _MODE["constant"]
-from .losses._regression import _QUANTILE_FLOOR as QUANTILE_FLOOR  # noqa: E402
-
-U_MAX = 1e6  # beyond |u| = 1e6 every focal term is constant (see losses/_classification.py)
+EXACT, IRLS, CONSTANT = MODE["exact"], MODE["irls"], MODE["constant"]
 F32 = np.float32
 
 
@@ -275,12 +273,15 @@ def _binary_focal(raw, y, w, has_w, gamma, a0, a1, min_h, g, h):
             z = float(raw[i])
             yi = float(y[i])
             a = a1 if yi == 1.0 else a0
-            # sigmoid(z) and p(1 - p) = e/(1 + e)^2 from e = exp(-|z|): no cancellation
+            # sigmoid(z), 1 - sigmoid(z) and p(1 - p) = e/(1 + e)^2 from e = exp(-|z|), with
+            # no cancellation: the gradient s - y is s (y = 0) or -(1 - s) (y = 1), not a
+            # difference (s - 1 at z = 30 loses 3 digits: found by the branch test)
             e = math.exp(-abs(z))
             inv = 1.0 / (1.0 + e)
             s = inv if z >= 0.0 else e * inv
+            q = e * inv if z >= 0.0 else inv
             wi = float(w[i]) if has_w else 1.0
-            g[i] = a * (s - yi) * wi
+            g[i] = a * ((1.0 - yi) * s - yi * q) * wi
             h[i] = max(a * e * inv * inv, min_h) * wi
         return bad
     for i in range(raw.shape[0]):

@@ -21,6 +21,7 @@ CORE = sorted(
         *(PKG / "losses").glob("*.py"),
         PKG / "links.py",
         PKG / "_numerics.py",
+        PKG / "_constants.py",
         PKG / "_validation.py",
         PKG / "metrics.py",
     ]
@@ -51,3 +52,24 @@ def test_importing_the_package_loads_no_framework():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _package_imports(path: Path) -> set[str]:
+    """The gbobjectives modules that ``path`` imports (relative imports, resolved)."""
+    tree = ast.parse(path.read_text())
+    here = path.relative_to(PKG.parent).with_suffix("").parts[:-1]
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level > 0:
+            base = here[: len(here) - node.level + 1]
+            out.add(".".join([*base, *(node.module.split(".") if node.module else [])]))
+    return out
+
+
+def test_kernels_and_losses_do_not_import_each_other():
+    """Mode codes and constants live in a leaf module that both use."""
+    kernels = _package_imports(PKG / "_kernels.py")
+    assert not any(m.startswith("gbobjectives.losses") for m in kernels), kernels
+    for path in (PKG / "losses").glob("*.py"):
+        assert not any("_kernels" in m for m in _package_imports(path)), path.name
+    assert _package_imports(PKG / "_constants.py") == set()

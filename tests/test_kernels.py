@@ -135,3 +135,64 @@ def test_pseudo_huber_default_on_a_tiny_target_is_finite():
     g_ref, h_ref = gb.PseudoHuber().gradient_hessian(y, np.full(4, 2e-25))
     np.testing.assert_allclose(g, g_ref, rtol=1e-6)
     np.testing.assert_allclose(h, h_ref, rtol=1e-6)
+
+
+# ------------------------------------------------------------------ every branch, both sides
+# Each kernel branches on a threshold (|r| against delta, a tanh series below |r| = 1e-4, an
+# exp clamp at 400, pseudo-Huber's |z| cap at 1e18, Quantile's hessian floor at 0.3 scale,
+# focal's log1p series below e = 1e-4 (|u| ~ 9.21) and its clamp at U_MAX, the float64 loops
+# for a delta outside float32's range). The residuals below sit on both sides of each, and
+# the kernel must agree with the numpy code there, for float32 and float64 margins.
+def _around(points):
+    out = [0.0]
+    for p in points:
+        for f in (1 - 1e-6, 1.0, 1 + 1e-6):
+            out += [p * f, -p * f]
+    return np.array(out)
+
+
+BRANCH_CASES = []
+for mode in ("exact", "irls", "constant"):
+    for d in (1.0, 1e-16, 1e19):  # 1e-16 and 1e19: the float64 loops
+        BRANCH_CASES.append((gb.Huber(delta=d, hessian=mode), _around([d, 10 * d, 0.1 * d])))
+    for d in (1.0, 1e-16, 1e13):
+        BRANCH_CASES.append((gb.PseudoHuber(delta=d, hessian=mode), _around([d, 1e6 * d, 1e18])))
+    for s in (1.0, 1e-3, 1e3):
+        r = _around([1e-4 * s, s, 400 * s, 1e6 * s, 1e-9 * s])
+        BRANCH_CASES.append((gb.LogCosh(scale=s, hessian=mode), r))
+for mode in ("irls", "constant"):
+    for a in (0.1, 0.9):
+        for s in (1.0, 1e-3, 1e4):
+            BRANCH_CASES.append(
+                (gb.Quantile(a, scale=s, hessian=mode), _around([0.3 * s, s, 1e-300, 10 * s]))
+            )
+for g in (0.0, 0.5, 2.0, 5.0):
+    BRANCH_CASES.append((gb.BinaryFocal(gamma=g), _around([1e-8, 1.0, 9.2103, 30.0, 1e6])))
+
+
+@pytest.mark.parametrize("loss, r", BRANCH_CASES, ids=[f"{loss_id(c[0])}" for c in BRANCH_CASES])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernels_match_numpy_on_both_sides_of_every_branch(loss, r, dtype):
+    if loss.task == "binary":  # u = (2y - 1) * margin: both labels at every margin
+        y, raw = np.repeat([0.0, 1.0], len(r)), np.tile(r, 2)
+    else:
+        y, raw = np.zeros(len(r)), r
+    raw = raw.astype(dtype)
+    g, h = grad_hess(loss, y, raw, None, "sklearn")  # the kernel (it checks the labels too)
+    g_ref, h_ref = loss.gradient_hessian(y, raw.astype(np.float64), None)
+    # the float32 result of the float64 reference, to a few float32 ulps
+    np.testing.assert_allclose(g, g_ref.astype(np.float32), rtol=2e-6, atol=1e-300)
+    np.testing.assert_allclose(h, h_ref.astype(np.float32), rtol=2e-6, atol=1e-300)
+
+
+def test_softmax_focal_kernel_at_ties_and_large_margins():
+    """Two other classes tied for the largest softmax share (the 1 - rho_max branch), and
+    margins far apart."""
+    loss = gb.SoftmaxFocal(3, gamma=2.0)
+    raw = np.array([[0.0, 5.0, 5.0], [40.0, -40.0, 0.0], [-30.0, 30.0, 30.0], [1e-7, 0.0, -1e-7]])
+    y = np.array([0.0, 1.0, 0.0, 2.0])
+    for dtype in (np.float32, np.float64):
+        g, h = grad_hess(loss, y, raw.astype(dtype), None, "sklearn")
+        g_ref, h_ref = loss.gradient_hessian(y, raw.astype(dtype).astype(np.float64), None)
+        np.testing.assert_allclose(g, g_ref.astype(np.float32), rtol=2e-6, atol=1e-30)
+        np.testing.assert_allclose(h, h_ref.astype(np.float32), rtol=2e-6, atol=1e-30)

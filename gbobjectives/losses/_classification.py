@@ -25,6 +25,7 @@ import copy
 
 import numpy as np
 
+from .._constants import U_MAX as _U_MAX
 from .._numerics import log1pexp, log_sigmoid, logit, logsumexp, pow_from_log, sigmoid
 from .._validation import check_integer_labels, check_sample_weight, check_scalar
 from ..links import LogitLink, SoftmaxLink
@@ -36,7 +37,6 @@ _P_EPS = 1e-12
 
 # Beyond |u| = 1e6 every derivative term is constant in float64 (exp(-750) is already 0), so
 # clipping the margin there leaves grad and hess exact and keeps gamma * log p finite.
-_U_MAX = 1e6
 
 
 def _focal_terms(u: np.ndarray, gamma: float):

@@ -25,15 +25,15 @@ import copy
 
 import numpy as np
 
+from .._constants import MODE as _MODE
+from .._constants import QUANTILE_FLOOR as _QUANTILE_FLOOR
 from .._numerics import logcosh, sech2, weighted_quantile
 from .._validation import check_choice, check_finite, check_scalar
 from ..links import IdentityLink
 from ._base import Loss, check_min_hessian, minimise_1d
 
 _HESSIANS = ("exact", "irls", "constant")
-_MODE = {"exact": 0, "irls": 1, "constant": 2}  # the kernels' codes (gbobjectives._kernels)
 
-_QUANTILE_FLOOR = 0.3  # Quantile's irls hessian: |r| floored at 0.3 scale (see Quantile)
 # A residual scale is read off at most this many rows, evenly strided (deterministic): the
 # q-quantile of 65,536 values is within about 0.4% (q = 0.9) of the full data's, at a cost
 # of ~1 ms per round instead of ~10 ms for a full partition at 1e6 rows.
