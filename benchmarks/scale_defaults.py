@@ -116,8 +116,11 @@ def main(argv=None):
     out = Path(args.out)
     before = out.read_text() if out.exists() else ""
     i = before.find(MARK)
+    # sections other scripts wrote after this one are kept
+    j = before.find("<!-- written by", i + 1) if i >= 0 else -1
+    later = "" if j < 0 else "\n" + before[j:]
     before = (before if i < 0 else before[:i]).rstrip("\n")
-    out.write_text((before + "\n\n" if before else "") + text)
+    out.write_text((before + "\n\n" if before else "") + text + later)
 
 
 if __name__ == "__main__":

@@ -30,3 +30,18 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
         assert section in text
     # the custom models match the built-ins they are timed against
     assert "| XGBoost pseudo-Huber vs reg:pseudohubererror |" in text
+
+
+def test_quick_floors_benchmark_runs_and_keeps_other_sections(tmp_path):
+    out = tmp_path / "results.md"
+    out.write_text("# report\n\n<!-- written by benchmarks/scale_defaults.py -->\n## Defaults\n")
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "floors.py"), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert res.returncode == 0, res.stderr
+    text = out.read_text()
+    assert "## Defaults" in text and "## XGBoost's floor and peak memory" in text
+    assert "| pseudo-Huber(1) |" in text and "| lightgbm |" in text
