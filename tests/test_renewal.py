@@ -219,3 +219,62 @@ def test_renewal_misuse(wage, est, match):
     X, y, _, _ = wage
     with pytest.raises(ValueError, match=match):
         est.fit(X[:100], y[:100])
+
+
+# ------------------------------------------------------------------ found by review
+def test_lightgbm_renewal_reports_every_round_without_early_stopping():
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(500, 3)), rng.normal(size=500)
+    for renewal in ("auto", False):
+        m = gb.GBRegressor(gb.Quantile(0.9), backend="lightgbm", n_estimators=20, leaf_renewal=renewal)
+        assert m.fit(X, y).best_iteration_ == 19, renewal
+
+
+def test_lightgbm_renewal_reads_the_learning_rate_under_any_alias(wage):
+    X, y, Xt, _ = wage
+    preds = [
+        gbl.train(
+            gb.Quantile(0.7), X, y, None, params={name: 0.02}, num_boost_round=5, renew_leaves=True
+        ).raw(Xt)
+        for name in ("learning_rate", "eta", "shrinkage_rate")
+    ]
+    np.testing.assert_array_equal(preds[0], preds[1])
+    np.testing.assert_array_equal(preds[0], preds[2])
+
+
+def test_lightgbm_renewal_stops_when_nothing_is_left_to_split():
+    X = np.repeat(np.arange(4.0), 100)[:, None]
+    y = np.repeat([0.0, 1.0, 5.0, 9.0], 100)
+    kw = dict(backend="lightgbm", n_estimators=10, learning_rate=1.0, backend_params={"min_data_in_bin": 1})
+    m = gb.GBRegressor(gb.Quantile(0.5), **kw).fit(X, y)
+    np.testing.assert_allclose(m.predict(X), y)  # four values, four leaves: fitted exactly
+
+
+@pytest.mark.parametrize("backend", ["xgboost", "lightgbm"])
+def test_renewal_is_scale_equivariant_down_to_tiny_targets(backend):
+    """The trees grow on unit-size gradients: at a target scaled by 1e-5 XGBoost's absolute
+    minimum split gain (1e-6) no longer turns every tree into one leaf."""
+    rng = np.random.default_rng(0)
+    X, Xv = rng.normal(size=(2000, 5)), rng.normal(size=(1000, 5))
+    y, yv = 2 * X[:, 0] + rng.standard_t(3, 2000), 2 * Xv[:, 0] + rng.standard_t(3, 1000)
+    scores = []
+    for c in (1.0, 1e-5):
+        m = gb.GBRegressor(gb.Quantile(0.9), backend=backend, n_estimators=50).fit(X, c * y)
+        scores.append(pinball(c * yv, m.predict(Xv), 0.9) / c)
+    assert scores[1] == pytest.approx(scores[0], rel=0.03)
+
+
+def test_xgboost_renewal_history_is_the_saved_models_at_large_targets():
+    """XGBoost sums leaf values in float32; the loop does too, so the recorded metric (and the
+    early-stopping round) is what the saved model scores, also at y ~ 1e7."""
+    rng = np.random.default_rng(0)
+    X, Xv = rng.normal(size=(1000, 3)), rng.normal(size=(500, 3))
+    y, yv = 1e7 + X[:, 0] + rng.normal(size=1000), 1e7 + Xv[:, 0] + rng.normal(size=500)
+    m = gb.GBRegressor(
+        gb.Quantile(0.5),
+        backend="xgboost",
+        n_estimators=40,
+        eval_metric=lambda t, p, sample_weight=None: pinball(t, p, 0.5),
+    ).fit(X, y, eval_set=[(Xv, yv)])
+    recorded = m.evals_result_["valid_0"]
+    assert next(iter(recorded.values()))[-1] == pytest.approx(pinball(yv, m.predict(Xv), 0.5), rel=1e-6)

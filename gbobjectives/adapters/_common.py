@@ -3,6 +3,7 @@ the loss's kernels. No framework is imported here."""
 
 from __future__ import annotations
 
+import copy
 import sys
 
 import numpy as np
@@ -319,6 +320,7 @@ def boost_renewing(
     metric,
     framework,
     quantile_method="inverted_cdf",
+    accumulate=np.float64,
 ):
     """Boosting with leaf renewal for a Quantile loss, for either backend.
 
@@ -334,11 +336,27 @@ def boost_renewing(
     of every row of the training data (i None) or of eval set i, in round t, (n,) or (n, K)
     for K outputs; ``set_leaves(t, k, {leaf: value})`` sets output k's leaves of round t.
     ``eval_labels``: (y, sample_weight) per eval set. Returns (rounds kept, history).
+
+    - The trees grow on the loss's gradient at unit scale (its hessian is unit-free already):
+      with renewed leaves the gradient only shapes the trees, and at unit size their split
+      gains do not shrink with the target's scale (XGBoost drops any split
+      whose gain is under an absolute 1e-6; measured: at a target scaled by 1e-5 every tree
+      was a single leaf, a constant model).
+    - ``accumulate``: the precision in which the backend sums a row's leaf values (XGBoost
+      float32, LightGBM float64). The eval sets' scores are summed so, so that the recorded
+      metric and early stopping are the saved model's own (at y ~ 1e7 float32 steps are 1).
+      The training scores stay float64: rounded, a residual of 0 at the start (the start is
+      a quantile of the labels, a label itself) would turn positive or negative depending on
+      the target's scale, and with it that row's gradient.
+    - Every row of the training data renews the leaves, also with row subsampling (XGBoost's
+      built-in renews from the sampled rows only).
     """
     alphas = np.atleast_1d(np.asarray(loss.alphas, dtype=np.float64))
     k_out, n = alphas.size, len(y)
-    score = np.tile(np.asarray(init, dtype=np.float64).reshape(1, -1), (n, 1)).reshape(n, k_out)
-    valid = [np.tile(score[:1], (len(ye), 1)) for ye, _ in eval_labels]
+    start = np.asarray(init, dtype=np.float64)
+    score = np.tile(start.reshape(1, -1), (n, 1)).reshape(n, k_out)
+    start = start.astype(accumulate).astype(np.float64)
+    valid = [np.tile(start.reshape(1, -1), (len(ye), 1)).reshape(len(ye), k_out) for ye, _ in eval_labels]
     prep = Prepared(loss, y, w)  # this loop's own copy of the labels: nobody relabels it
     history = [[] for _ in range(n_eval_sets)]
     best, best_value, since_best = -1, None, 0
@@ -346,9 +364,19 @@ def boost_renewing(
     def shaped(s):
         return s[:, 0] if k_out == 1 else s
 
+    def add(current, step):
+        return (current.astype(accumulate) + step.astype(accumulate)).astype(np.float64)
+
+    # the same loss at unit scale: its gradient is exactly (1 - alpha, -alpha or 0) times the
+    # weight, the same float32 numbers at every target scale (a scaled gradient divided by its
+    # scale is not: its rounding differs with the scale, and flips near-tied splits)
+    unit = copy.copy(loss).set_params(scale=1.0)
+    prep_unit = Prepared(unit, y, w)
     for t in range(num_boost_round):
-        g, h = compute(loss, prep, shaped(score), framework)
-        finished = grow(t, g, h)
+        _, h = compute(loss, prep, shaped(score), framework)
+        g, _ = compute(unit, prep_unit, shaped(score), framework)
+        if grow(t, g, h):
+            break  # nothing left to split: the backend kept no tree for this round
         leaves = np.asarray(leaves_of(t, None)).astype(np.int64).reshape(n, k_out)
         eval_leaves = [
             np.asarray(leaves_of(t, i)).astype(np.int64).reshape(len(valid[i]), k_out)
@@ -360,7 +388,7 @@ def boost_renewing(
             set_leaves(t, k, values)
             score[:, k] += _lookup(ids, learning_rate * q, leaves[:, k])
             for i in range(n_eval_sets):
-                valid[i][:, k] += _lookup(ids, learning_rate * q, eval_leaves[i][:, k])
+                valid[i][:, k] = add(valid[i][:, k], _lookup(ids, learning_rate * q, eval_leaves[i][:, k]))
         if metric is not None:
             for i, (ye, we) in enumerate(eval_labels):
                 history[i].append(metric.value(ye, shaped(valid[i]), we))
@@ -373,8 +401,6 @@ def boost_renewing(
                 since_best += 1
             if early_stopping_rounds and since_best >= early_stopping_rounds:
                 break
-        if finished:
-            break
     kept = best + 1 if early_stopping_rounds and best >= 0 else None
     return kept, history
 

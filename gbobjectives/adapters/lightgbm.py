@@ -340,7 +340,7 @@ def _train_renewing(
         leaves_of=leaves_of,
         set_leaves=set_leaves,
         num_boost_round=num_boost_round,
-        learning_rate=float(params.get("learning_rate", 0.1)),
+        learning_rate=float(_param(params, "learning_rate", 0.1)),
         n_eval_sets=len(eval_sets),
         eval_labels=[(ye, we) for _, ye, we in eval_sets],
         early_stopping_rounds=early_stopping_rounds,
@@ -350,6 +350,6 @@ def _train_renewing(
     if evals_result is not None and metric is not None:
         for i, h in enumerate(history):
             evals_result[f"valid_{i}"] = {metric.name: h}
-    if kept:
-        booster.best_iteration = kept
+    # LightGBM's convention: 0 when no early stopping chose a round (then all are used)
+    booster.best_iteration = kept or 0
     return booster

@@ -320,6 +320,7 @@ def _train_renewing(
         metric=metric,
         framework="xgboost",
         quantile_method=quantile_method,
+        accumulate=np.float32,  # XGBoost sums a row's leaf values in float32
     )
     _write_leaves(booster, renewed, loss.n_outputs)
     if results is not None and metric is not None:
