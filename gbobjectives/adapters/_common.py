@@ -308,16 +308,14 @@ def boost_renewing(
     y,
     w,
     init,
+    backend,
     *,
-    grow,
-    leaves_of,
-    set_leaves,
     num_boost_round,
     learning_rate,
-    n_eval_sets,
-    eval_labels,
+    eval_sets,
     early_stopping_rounds,
     metric,
+    evals_result,
     framework,
     quantile_method="inverted_cdf",
     accumulate=np.float64,
@@ -331,11 +329,12 @@ def boost_renewing(
     cached scores do not see renewed leaves), computes the gradients at them, and likewise the
     validation scores for the metric and early stopping.
 
-    The backend comes in as three functions: ``grow(t, grad, hess)`` grows round t's tree(s)
-    from these gradients (True: nothing more to grow); ``leaves_of(t, i)`` is the leaf index
-    of every row of the training data (i None) or of eval set i, in round t, (n,) or (n, K)
-    for K outputs; ``set_leaves(t, k, {leaf: value})`` sets output k's leaves of round t.
-    ``eval_labels``: (y, sample_weight) per eval set. Returns (rounds kept, history).
+    ``backend`` is three functions: ``grow(t, grad, hess)`` grows round t's tree(s) from
+    these gradients (True: nothing more to grow); ``leaves_of(t, i)`` is the leaf index of
+    every row of the training data (i None) or of eval set i, in round t, (n,) or (n, K) for
+    K outputs; ``set_leaves(t, k, {leaf: value})`` sets output k's leaves of round t.
+    ``eval_sets``: (X, y, sample_weight) triples; the metric's history per eval set goes into
+    ``evals_result`` (as ``valid_<i>``). Returns the number of rounds to keep (None: all).
 
     - The trees grow on the loss's gradient at unit scale (its hessian is unit-free already):
       with renewed leaves the gradient only shapes the trees, and at unit size their split
@@ -351,6 +350,9 @@ def boost_renewing(
     - Every row of the training data renews the leaves, also with row subsampling (XGBoost's
       built-in renews from the sampled rows only).
     """
+    grow, leaves_of, set_leaves = backend
+    eval_labels = [(ye, we) for _, ye, we in eval_sets]
+    n_eval_sets = len(eval_labels)
     alphas = np.atleast_1d(np.asarray(loss.alphas, dtype=np.float64))
     k_out, n = alphas.size, len(y)
     start = np.asarray(init, dtype=np.float64)
@@ -401,8 +403,10 @@ def boost_renewing(
                 since_best += 1
             if early_stopping_rounds and since_best >= early_stopping_rounds:
                 break
-    kept = best + 1 if early_stopping_rounds and best >= 0 else None
-    return kept, history
+    if evals_result is not None and metric is not None:
+        for i, h in enumerate(history):
+            evals_result[f"valid_{i}"] = {metric.name: h}
+    return best + 1 if early_stopping_rounds and best >= 0 else None
 
 
 def _lookup(ids: np.ndarray, values: np.ndarray, leaves: np.ndarray) -> np.ndarray:

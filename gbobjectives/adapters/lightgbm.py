@@ -331,25 +331,12 @@ def _train_renewing(
         for leaf, value in values.items():
             booster.set_leaf_output(t, leaf, value)
 
-    kept, history = boost_renewing(
-        loss,
-        y,
-        w,
-        init,
-        grow=grow,
-        leaves_of=leaves_of,
-        set_leaves=set_leaves,
-        num_boost_round=num_boost_round,
-        learning_rate=float(_param(params, "learning_rate", 0.1)),
-        n_eval_sets=len(eval_sets),
-        eval_labels=[(ye, we) for _, ye, we in eval_sets],
-        early_stopping_rounds=early_stopping_rounds,
-        metric=metric,
-        framework="lightgbm",
-    )
-    if evals_result is not None and metric is not None:
-        for i, h in enumerate(history):
-            evals_result[f"valid_{i}"] = {metric.name: h}
+    kept = boost_renewing(
+        loss, y, w, init, (grow, leaves_of, set_leaves),
+        num_boost_round=num_boost_round, learning_rate=float(_param(params, "learning_rate", 0.1)),
+        eval_sets=eval_sets, early_stopping_rounds=early_stopping_rounds, metric=metric,
+        evals_result=evals_result, framework="lightgbm",
+    )  # fmt: skip
     # LightGBM's convention: 0 when no early stopping chose a round (then all are used)
     booster.best_iteration = kept or 0
     return booster

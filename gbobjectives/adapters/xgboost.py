@@ -304,28 +304,14 @@ def _train_renewing(
     def set_leaves(t, k, values):
         renewed[(t, k)] = values
 
-    kept, history = boost_renewing(
-        loss,
-        y,
-        w,
-        init,
-        grow=grow,
-        leaves_of=leaves_of,
-        set_leaves=set_leaves,
-        num_boost_round=num_boost_round,
-        learning_rate=float(p.get("learning_rate", p.get("eta", 0.3))),
-        n_eval_sets=len(eval_sets),
-        eval_labels=[(ye, we) for _, ye, we in eval_sets],
-        early_stopping_rounds=early_stopping_rounds,
-        metric=metric,
-        framework="xgboost",
-        quantile_method=quantile_method,
+    kept = boost_renewing(
+        loss, y, w, init, (grow, leaves_of, set_leaves),
+        num_boost_round=num_boost_round, learning_rate=float(p.get("learning_rate", p.get("eta", 0.3))),
+        eval_sets=eval_sets, early_stopping_rounds=early_stopping_rounds, metric=metric,
+        evals_result=results, framework="xgboost", quantile_method=quantile_method,
         accumulate=np.float32,  # XGBoost sums a row's leaf values in float32
-    )
+    )  # fmt: skip
     _write_leaves(booster, renewed, loss.n_outputs)
-    if results is not None and metric is not None:
-        for i, h in enumerate(history):
-            results[f"valid_{i}"] = {metric.name: h}
     return booster[:kept] if kept else booster
 
 
