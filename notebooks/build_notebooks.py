@@ -135,15 +135,13 @@ plt.show()
 """),
         md("""
 **Findings.** On 75 held-out households (each is 1.3 points of coverage) the 90% interval
-covers 81.3% with LightGBM, where `GBRegressor` renews every leaf with the residual quantile
-of its rows by default (as both built-in quantile objectives do), and 60.0% with XGBoost,
-whose custom quantile leaves take reweighted steps (the "irls" hessian; XGBoost offers no leaf
-renewal from Python); XGBoost's built-in `reg:quantileerror` covers 74.7%. On 160 training
-rows the reweighted steps fit the training tails too tightly at alpha 0.05 and 0.95; on the
-larger bundled data they are level with the built-in (see `benchmarks/RESULTS.md`), and a
-smaller learning rate or fewer rounds widens the interval here. `predict` rearranges each
-row, so quantiles never cross (the rearrangement never increases the pinball loss); the raw
-model output may cross where the data are sparse.
+covers 80.0% with both backends, where `GBRegressor` renews every leaf with the residual
+quantile of its rows by default, as both built-in quantile objectives do (on XGBoost the
+renewed values are written into the model after training); XGBoost's built-in
+`reg:quantileerror` covers 74.7%. All fall short of 90% on 160 training rows: 100 rounds fit
+the training tails at alpha 0.05 and 0.95, and a smaller learning rate or fewer rounds widens
+the interval. `predict` rearranges each row, so quantiles never cross (the rearrangement
+never increases the pinball loss); the raw model output may cross where the data are sparse.
 """),
     ],
     "03_focal_and_class_balanced.ipynb": [
