@@ -18,10 +18,10 @@ import argparse
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
+from run import _median_times  # benchmarks/run.py, beside this script
 
 HERE = Path(__file__).resolve().parent
 MARK = "<!-- written by benchmarks/floors.py -->"
@@ -89,17 +89,6 @@ else:
         lgb.train({**params, "objective": "huber"}, ds, 20)
 print(base, peak_mib())
 """
-
-
-def _median_times(funcs: dict, repeats: int) -> dict:
-    """Medians of interleaved runs (the machine drifts; interleaving shares the drift)."""
-    times = {k: [] for k in funcs}
-    for _ in range(repeats):
-        for k, f in funcs.items():
-            t = time.perf_counter()
-            f()
-            times[k].append(time.perf_counter() - t)
-    return {k: float(np.median(v)) for k, v in times.items()}
 
 
 def xgboost_floor(n: int, p: int, rounds: int, repeats: int):

@@ -91,12 +91,12 @@ def weighted_quantile(
     values: np.ndarray, q: float, sample_weight: np.ndarray | None = None, method: str = "inverted_cdf"
 ) -> float:
     """A q-quantile of ``values`` (see ``grouped_quantiles``, of which this is one group)."""
-    values = np.asarray(values, dtype=np.float64)
-    return float(grouped_quantiles(values, np.zeros(values.size, np.int64), q, sample_weight, method)[1][0])
+    return float(grouped_quantiles(values, None, q, sample_weight, method)[1][0])
 
 
 def grouped_quantiles(values, groups, q, sample_weight=None, method="inverted_cdf"):
     """The q-quantile of ``values`` within each group: (the sorted distinct groups, quantiles).
+    ``groups`` None: one group (a plain sort of the values, no group key to sort by).
 
     ``method="inverted_cdf"`` (default): a minimiser of sum_i w_i * pinball_q(values_i - c) over
     the constant c, the smallest value whose cumulative weight reaches q * total weight (for
@@ -109,9 +109,12 @@ def grouped_quantiles(values, groups, q, sample_weight=None, method="inverted_cd
     if method not in ("inverted_cdf", "weibull"):
         raise ValueError(f"method={method!r} is not valid: expected 'inverted_cdf' or 'weibull'")
     values = np.asarray(values, dtype=np.float64)
-    groups = np.asarray(groups)
-    order = np.lexsort((values, groups))
-    v, g = values[order], groups[order]
+    if groups is None:
+        order, g = np.argsort(values, kind="stable"), np.zeros(values.size, np.int64)
+    else:
+        order = np.lexsort((values, groups))
+        g = np.asarray(groups)[order]
+    v = values[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     n = np.diff(np.r_[starts, v.size])
     if sample_weight is None and method == "weibull":

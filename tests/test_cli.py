@@ -422,7 +422,7 @@ def test_progress_in_a_terminal_is_a_bar_with_a_time_estimate():
     import re
 
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buf.getvalue())
-    assert "4/4" in text and "left" in text
+    assert "4/4" in text and "fits, elapsed" in text and "left" in text  # the bar, not plain lines
     assert max(len(line) for line in text.replace("\r", "\n").splitlines()) <= 80
 
 

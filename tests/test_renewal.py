@@ -278,3 +278,24 @@ def test_xgboost_renewal_history_is_the_saved_models_at_large_targets():
     ).fit(X, y, eval_set=[(Xv, yv)])
     recorded = m.evals_result_["valid_0"]
     assert next(iter(recorded.values()))[-1] == pytest.approx(pinball(yv, m.predict(Xv), 0.5), rel=1e-6)
+
+
+def test_grouped_quantiles_are_numpys_quantiles_per_group():
+    """One sort for all leaves gives, per group, numpy's 'inverted_cdf' / 'weibull' quantile,
+    and with integer weights the quantile of the repeated rows."""
+    from gbobjectives._numerics import grouped_quantiles
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(1, 60))
+        values = rng.normal(size=n).round(int(rng.integers(0, 3)))  # ties too
+        groups = rng.integers(0, 5, size=n)
+        w = rng.integers(1, 4, size=n).astype(float)
+        q = float(rng.choice([0.05, 0.1, 0.3, 0.5, 0.7, 0.9, rng.uniform()]))
+        for method in ("inverted_cdf", "weibull"):
+            ids, got = grouped_quantiles(values, groups, q, None, method)
+            want = [np.quantile(values[groups == g], q, method=method) for g in ids]
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+        ids, got = grouped_quantiles(values, groups, q, w)
+        rep = [np.repeat(values[groups == g], w[groups == g].astype(int)) for g in ids]
+        np.testing.assert_allclose(got, [np.quantile(r, q, method="inverted_cdf") for r in rep], atol=1e-12)
