@@ -2,12 +2,22 @@
 
 Layout (what may import what):
 
-- ``gbobjectives.losses``   the losses; numpy only.
-- ``gbobjectives.links``    identity, logit, softmax; numpy only.
-- ``gbobjectives.metrics``  MAPE, SMAPE; numpy only.
-- ``gbobjectives.adapters`` the only modules that import xgboost / lightgbm / dask, lazily.
-- ``gbobjectives._kernels`` the compiled kernels (numba), loaded on the first training call.
+The core (numpy only; no framework, and nothing below imports anything above it):
+
+- ``gbobjectives._constants`` codes and constants; imports nothing.
+- ``gbobjectives.pointwise``  the formulas: loss, gradient, hessian of one sample, each once.
+- ``gbobjectives._engine``    the loops that run them over the rows: compiled by numba
+                              (imported on the first call) or, without it, plain Python.
+- ``gbobjectives._objective`` one objective call from a framework's arguments (no import of
+                              any framework: it reads their types).
+- ``gbobjectives.losses``     the losses: parameters, data-derived scales, starts, links.
+- ``gbobjectives.links``, ``gbobjectives.metrics``: identity/logit/softmax; MAPE, SMAPE.
+
+On top of the core:
+
+- ``gbobjectives.adapters``   the only modules that import xgboost / lightgbm / dask, lazily.
 - ``gbobjectives.estimators`` GBRegressor / GBClassifier (scikit-learn), on the adapters.
+- ``gbobjectives.cli``, ``gbobjectives.demo``: ``gbobjectives compare`` and ``logcosh-demo``.
 
 Importing ``gbobjectives`` imports neither framework.
 """

@@ -1,15 +1,14 @@
-"""Codes and constants shared by the losses' numpy code and the compiled kernels.
+"""Codes and constants of the formulas (``pointwise``) that the losses also name.
 
-A leaf module: it imports nothing, so that ``losses/`` and ``_kernels.py`` both depend on it
-and neither on the other.
+A leaf module: it imports nothing, so that ``pointwise`` and ``losses/`` both depend on it.
 """
 
-# The robust losses' hessian modes, as the kernels receive them in a loss's kernel spec.
+# The robust losses' hessian modes, as the formulas receive them among their parameters.
 MODE = {"exact": 0, "irls": 1, "constant": 2}
 
 # Quantile's irls hessian floors |r| at this share of the scale (see losses.Quantile).
 QUANTILE_FLOOR = 0.3
 
 # Beyond |u| = U_MAX every focal term is constant to float64 precision, so margins are
-# clipped there (see losses/_classification.py).
+# clipped there (see pointwise.focal_terms).
 U_MAX = 1e6

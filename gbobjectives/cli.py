@@ -551,9 +551,9 @@ def _compare(X, y, task, folds, candidates, baselines, bar, curves, *, n_estimat
 
 
 def _warm_up_kernels(losses, task, classes):
-    """Load (or compile) each loss's kernel once before timing, so that no fit time in the table
-    includes that one-off cost (about 0.5 s for all kernels from numba's cache)."""
-    from .adapters._common import grad_hess
+    """Load (or compile) each loss's loop once before timing, so that no fit time in the table
+    includes that one-off cost (about 0.5 s for all loops from numba's cache)."""
+    from ._objective import grad_hess
 
     for loss in losses:
         if task == "multiclass":

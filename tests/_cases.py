@@ -2,9 +2,51 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 import gbobjectives as gb
+from gbobjectives.losses import Formulas, RegressionLoss
+
+
+# ------------------------------------------------------- a loss written as a user would
+# The Cauchy (Lorentzian) loss, L = c^2/2 log(1 + (r/c)^2): its pointwise math, its start and
+# (through RegressionLoss) its link, nothing else. It runs in the generic battery and in all
+# four interfaces (tests/test_new_loss.py).
+def cauchy_loss(raw, y, c, exact):
+    x = (raw - y) / c
+    return 0.5 * c * c * math.log1p(x * x)
+
+
+def cauchy_grad_hess(raw, y, c, exact):
+    """grad r / (1 + x^2); exact hess (1 - x^2) / (1 + x^2)^2, negative beyond |r| = c, so
+    floored at 1e-6; irls hess g / r = 1 / (1 + x^2)."""
+    r = raw - y
+    x = r / c
+    d = 1.0 + x * x
+    h = (1.0 - x * x) / (d * d) if exact else 1.0 / d
+    return r / d, max(h, 1e-6)
+
+
+class Cauchy(RegressionLoss):
+    formulas = Formulas(cauchy_loss, cauchy_grad_hess)
+    min_hessian = 1e-6
+
+    def __init__(self, c=5.0, *, hessian="irls"):
+        self.c = c
+        self.hessian = hessian
+
+    @property
+    def hessian_exact(self):
+        return self.hessian == "exact"
+
+    def _formula_params(self):
+        return (float(self.c), self.hessian == "exact")
+
+    def _init(self, y, w):
+        return self._init_convex(y, w)
+
 
 FOCAL_GAMMAS = (0.0, 0.5, 2.0, 5.0)
 
@@ -22,6 +64,8 @@ LOSS_INSTANCES = [
     gb.Quantile(alpha=0.9, scale=1.0),
     gb.Quantile(alpha=0.3, scale=1.0, hessian="constant"),
     gb.Quantile(alpha=[0.05, 0.5, 0.95], scale=1.0),
+    Cauchy(),
+    Cauchy(8.0, hessian="exact"),
     gb.Logistic(),
     *[gb.BinaryFocal(gamma=g) for g in FOCAL_GAMMAS],
     gb.BinaryFocal(gamma=2.0, alpha=0.25),

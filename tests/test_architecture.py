@@ -1,7 +1,8 @@
-"""The layout is the architecture: the core knows no framework.
+"""The layout is the architecture: the core knows no framework, and imports nothing above it.
 
-- core (``losses/``, ``links.py``, ``metrics.py``, ``_numerics.py``, ``_validation.py``):
-  numpy and the package's own core modules only;
+- core (``_constants``, ``pointwise``, ``_engine``, ``_objective``, ``losses/``, ``links``,
+  ``metrics``, ``_numerics``, ``_validation``): numpy (numba, lazily, in ``_engine``) and
+  the package's own core modules only, each only from the layers below it;
 - ``adapters/``: the only place xgboost and lightgbm are imported;
 - ``import gbobjectives`` loads neither framework.
 """
@@ -22,10 +23,21 @@ CORE = sorted(
         PKG / "links.py",
         PKG / "_numerics.py",
         PKG / "_constants.py",
+        PKG / "pointwise.py",
+        PKG / "_engine.py",
+        PKG / "_objective.py",
         PKG / "_validation.py",
         PKG / "metrics.py",
     ]
 )
+# The core's layers, lowest first: a module may import only from its own layer or below.
+LAYERS = [
+    {"gbobjectives._constants"},
+    {"gbobjectives.pointwise", "gbobjectives._validation", "gbobjectives._numerics"},
+    {"gbobjectives._engine", "gbobjectives.links", "gbobjectives.metrics"},
+    {"gbobjectives._objective"},
+    {"gbobjectives.losses"},
+]
 FRAMEWORKS = {"xgboost", "lightgbm", "dask", "distributed", "sklearn", "scipy", "pandas"}
 
 
@@ -62,14 +74,38 @@ def _package_imports(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.level > 0:
             base = here[: len(here) - node.level + 1]
-            out.add(".".join([*base, *(node.module.split(".") if node.module else [])]))
+            if node.module:
+                out.add(".".join([*base, *node.module.split(".")]))
+            else:  # from . import x: the module x
+                out |= {".".join([*base, a.name]) for a in node.names}
     return out
 
 
-def test_kernels_and_losses_do_not_import_each_other():
-    """Mode codes and constants live in a leaf module that both use."""
-    kernels = _package_imports(PKG / "_kernels.py")
-    assert not any(m.startswith("gbobjectives.losses") for m in kernels), kernels
-    for path in (PKG / "losses").glob("*.py"):
-        assert not any("_kernels" in m for m in _package_imports(path)), path.name
+def _layer(module: str) -> int:
+    for i, layer in enumerate(LAYERS):
+        if module in layer or any(module.startswith(m + ".") for m in layer):
+            return i
+    return len(LAYERS)  # above the core: adapters, estimators, cli, demo
+
+
+@pytest.mark.parametrize("path", CORE, ids=lambda p: p.name)
+def test_the_core_imports_only_downward(path):
+    """No cycle, no upward edge: formulas < loops < objective call < losses < adapters."""
+    me = ".".join(path.relative_to(PKG.parent).with_suffix("").parts)
+    me = me.removesuffix(".__init__")
+    up = {m for m in _package_imports(path) if _layer(m) > _layer(me)}
+    assert not up, f"{me} imports {up} from above its layer"
+
+
+def test_the_formulas_import_only_math():
+    assert _imports(PKG / "pointwise.py") <= {"math", "__future__"}
+    assert _package_imports(PKG / "pointwise.py") == {"gbobjectives._constants"}
     assert _package_imports(PKG / "_constants.py") == set()
+
+
+def test_no_loss_writes_a_formula_of_its_own():
+    """The losses name their formulas; no numpy math on margins lives beside them."""
+    for path in (PKG / "losses").glob("*.py"):
+        text = path.read_text()
+        for name in ("np.exp(", "np.tanh(", "np.hypot(", "np.log1p(", "def _grad_hess(", "def _loss("):
+            assert name not in text, f"{path.name} computes {name!r} itself"

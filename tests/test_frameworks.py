@@ -10,6 +10,8 @@ import xgboost as xgb
 from sklearn.metrics import log_loss
 
 import gbobjectives as gb
+from gbobjectives import pointwise
+from gbobjectives.losses import Formulas
 from gbobjectives.adapters import lightgbm as gbl
 from gbobjectives.adapters import xgboost as gbx
 
@@ -154,16 +156,28 @@ def test_focal_gamma_zero_reproduces_binary_logistic(weighted):
     )
 
 
+def _scaled_softmax_row_loss(z, c, gamma, alpha, min_h, factor):
+    return pointwise.softmax_focal_row_loss(z, c, gamma, alpha, min_h)
+
+
+def _scaled_softmax_row_grad_hess(z, c, gamma, alpha, min_h, factor, g, h, scratch):
+    pointwise.softmax_focal_row_grad_hess(z, c, gamma, alpha, min_h, g, h, scratch)
+    for j in range(z.shape[0]):
+        h[j] *= factor
+
+
 class _ScaledSoftmax(gb.SoftmaxCrossEntropy):
-    """The exact diagonal times a constant: the convention of a framework's built-in."""
+    """The exact diagonal times a constant: the convention of a framework's built-in. Written
+    as a new loss is: its pointwise formulas (here the package's, with the hessian scaled)."""
+
+    formulas = Formulas(_scaled_softmax_row_loss, _scaled_softmax_row_grad_hess, shape="row")
 
     def __init__(self, n_classes, *, factor=1.0, min_hessian=1e-16):
         self.factor = factor
         super().__init__(n_classes, min_hessian=min_hessian)
 
-    def _grad_hess(self, y, raw):
-        g, h = super()._grad_hess(y, raw)
-        return g, h * self.factor
+    def _formula_params(self):
+        return (*super()._formula_params(), float(self.factor))
 
 
 def test_softmax_cross_entropy_matches_multiclass_builtins():

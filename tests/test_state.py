@@ -15,6 +15,8 @@ import pytest
 import xgboost as xgb
 
 import gbobjectives as gb
+from gbobjectives import pointwise
+from gbobjectives.losses import Formulas
 from gbobjectives.adapters import lightgbm as gbl
 from gbobjectives.adapters import xgboost as gbx
 
@@ -209,11 +211,19 @@ def test_losses_are_equal_by_value_and_unhashable():
         hash(gb.Huber(2.0))
 
 
-class ShiftedHuber(gb.Huber):
-    """Overrides a helper below _grad_hess: the compiled Huber kernel would ignore it."""
+def _shifted_huber_loss(raw, y, delta, mode, min_h):
+    return pointwise.huber_loss(raw - 1.0, y, delta, mode, min_h)
 
-    def _residual(self, y, raw):
-        return super()._residual(y, raw) - 1.0
+
+def _shifted_huber_grad_hess(raw, y, delta, mode, min_h):
+    return pointwise.huber_grad_hess(raw - 1.0, y, delta, mode, min_h)
+
+
+class ShiftedHuber(gb.Huber):
+    """A subclass with formulas of its own (Huber centred at raw = y + 1): the frameworks must
+    run them, not the parent's."""
+
+    formulas = Formulas(_shifted_huber_loss, _shifted_huber_grad_hess)
 
 
 @pytest.mark.parametrize("backend", ["xgboost", "lightgbm"])

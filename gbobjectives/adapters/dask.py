@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import metrics as _metrics
+from .._objective import labels_of
 from . import xgboost as _xgb
 
 
@@ -153,7 +154,7 @@ class custom_metric(_xgb.custom_metric):  # noqa: N801 - named after the xgboost
     def __call__(self, predt, dmatrix):
         from xgboost import collective
 
-        y = _xgb._labels(self.loss, dmatrix)
+        y = labels_of(dmatrix)
         w = dmatrix.get_weight()
         w = np.ones(dmatrix.num_row()) if w.size == 0 else np.asarray(w, dtype=np.float64)
         if self._mean_loss:

@@ -23,13 +23,8 @@ from __future__ import annotations
 import lightgbm
 import numpy as np
 
-from ._common import SklearnObjective, _MetricAdapter, boost_renewing, grad_hess, weights_or_none
-
-
-def native_objective(loss, preds, dataset):
-    """``params["objective"]`` for ``lightgbm.train``: ``f(preds, train_data)``; labels and
-    weights read from the Dataset at every call (``set_label``/``set_weight`` are followed)."""
-    return grad_hess(loss, dataset.get_label(), preds, weights_or_none(dataset.get_weight()), "lightgbm")
+from .._objective import weights_or_none
+from ._common import SklearnObjective, _MetricAdapter, boost_renewing
 
 
 def init_score_rows(init, n: int) -> np.ndarray:

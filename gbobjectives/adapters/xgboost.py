@@ -21,28 +21,14 @@ from __future__ import annotations
 import numpy as np
 import xgboost
 
-from ._common import SklearnObjective, _MetricAdapter, boost_renewing, grad_hess, weights_or_none
+from .._objective import labels_of, weights_or_none
+from ._common import SklearnObjective, _MetricAdapter, boost_renewing
 
 _OBJECTIVE_PARAM = {
     "regression": "reg:squarederror",
     "binary": "binary:logistic",
     "multiclass": "multi:softprob",
 }
-
-
-def _labels(loss, dmatrix):
-    y = dmatrix.get_label()
-    n = dmatrix.num_row()
-    if y.size != n:  # 2-D labels (multi-target) come back flat, row-major
-        y = y.reshape(n, -1)
-    return y
-
-
-def native_objective(loss, predt, dmatrix):
-    """``obj(predt, dtrain)`` for ``xgboost.train``: labels and weights read from the DMatrix
-    at every call, so ``set_label``/``set_weight`` between or during trainings are followed
-    (``get_label`` costs ~0.8 ms at 1e6 rows, about 1% of a round; see benchmarks/)."""
-    return grad_hess(loss, _labels(loss, dmatrix), predt, weights_or_none(dmatrix.get_weight()), "xgboost")
 
 
 def base_score(loss, y_true, sample_weight=None):
@@ -114,7 +100,7 @@ class custom_metric(_MetricAdapter):  # noqa: N801 - named after the xgboost.tra
 
     def __call__(self, predt, dmatrix):
         w = weights_or_none(dmatrix.get_weight())
-        return self.name, self.value(_labels(self.loss, dmatrix), predt, w)
+        return self.name, self.value(labels_of(dmatrix), predt, w)
 
 
 class eval_metric(_MetricAdapter):  # noqa: N801 - named after the sklearn argument

@@ -1,5 +1,7 @@
-"""The losses: pointwise grad/hess kernels in the raw margin. numpy only, no framework."""
+"""The losses: their formulas (``gbobjectives.pointwise``), parameters, starts and links.
+numpy only, no framework. ``Formulas`` names a loss's pointwise functions (a new loss)."""
 
+from .._engine import Formulas
 from ._base import Loss
 from ._classification import (
     BinaryFocal,
@@ -8,10 +10,12 @@ from ._classification import (
     SoftmaxCrossEntropy,
     SoftmaxFocal,
 )
-from ._regression import Huber, LogCosh, PseudoHuber, Quantile, SquaredError
+from ._regression import Huber, LogCosh, PseudoHuber, Quantile, RegressionLoss, SquaredError
 
 __all__ = [
+    "Formulas",
     "Loss",
+    "RegressionLoss",
     "SquaredError",
     "Huber",
     "PseudoHuber",

@@ -1,12 +1,14 @@
 """The contract every loss keeps, and the machinery they share.
 
-A loss is a pointwise kernel in the raw margin plus a link. Vocabulary: ``y_true``,
-``raw_prediction``, ``sample_weight``; ``y_pred = link.inverse(raw_prediction)``.
+A loss is its pointwise formulas (``gbobjectives.pointwise``: loss, gradient and hessian of
+one sample, each written once), a start (``init_score``) and a link. Vocabulary:
+``y_true``, ``raw_prediction``, ``sample_weight``; ``y_pred = link.inverse(raw_prediction)``.
 
-This module (and everything under ``gbobjectives.losses``) imports numpy only: no boosting
-framework. A loss is also callable, so that it can be handed to XGBoost or LightGBM as the
-objective; ``__call__`` forwards to ``gbobjectives.adapters``, which is the one place that
-knows the frameworks' calling conventions.
+This module (and everything under ``gbobjectives.losses``) imports numpy and the package's
+core only: no boosting framework, nothing of ``adapters`` or ``estimators``. A loss is also
+callable, so that it can be handed to XGBoost or LightGBM as the objective; ``__call__``
+goes to ``gbobjectives._objective``, the core's one objective call, which recognises the
+framework's calling convention from its arguments without importing any framework.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import inspect
 
 import numpy as np
 
+from .. import _engine, _objective
 from .._validation import (
     as_float_array,
     check_finite,
@@ -26,7 +29,9 @@ from .._validation import (
 
 
 class Loss:
-    """Base class. Subclasses implement ``_check_y``, ``_loss``, ``_grad_hess`` and ``_init``.
+    """Base class. A subclass names its ``formulas`` (an ``_engine.Formulas`` of pointwise
+    functions), returns their parameters from ``_formula_params`` and implements ``_check_y``
+    and ``_init``. Nothing else computes a loss, gradient or hessian.
 
     Class attributes (flags, after scikit-learn's ``_loss``):
 
@@ -159,14 +164,14 @@ class Loss:
     def loss(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
         """Per-sample loss, times ``sample_weight`` when given."""
         y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
-        out = self._at(y, raw, w)._loss(y, raw)
-        return out if w is None else _times_weight(out, w)
+        formulas, params, w_eff = self._at(y, raw, w)._plan(y, w)
+        return _engine.loss(formulas, params, raw, y, w_eff)
 
     def gradient_hessian(self, y_true, raw_prediction, sample_weight=None):
         """(grad, hess) of the loss w.r.t. the raw margin, each times ``sample_weight``.
 
-        Shapes follow ``raw_prediction``: (n,) or (n, K). The hessian is finite and strictly
-        positive for unit weights (a zero weight gives a zero row, as in the built-ins).
+        Shapes follow ``raw_prediction``: (n,) or (n, K); float64. The hessian is finite and
+        strictly positive for unit weights (a zero weight gives a zero row, as in the built-ins).
         """
         y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
         return self._at(y, raw, w)._weighted_grad_hess(y, raw, w)
@@ -174,31 +179,28 @@ class Loss:
     def gradient(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
         return self.gradient_hessian(y_true, raw_prediction, sample_weight)[0]
 
-    def _weighted_grad_hess(self, y, raw, w):
-        """Kernels on already-validated arrays (the adapters' hot path)."""
-        g, h = self._grad_hess(y, raw)
-        if w is not None:
-            g, h = _times_weight(g, w), _times_weight(h, w)
+    def _weighted_grad_hess(self, y, raw, w, dtype=np.float64, compiled=None):
+        """(grad, hess) as new arrays of ``dtype``, on already-validated arrays."""
+        g, h = np.empty(raw.shape, dtype=dtype), np.empty(raw.shape, dtype=dtype)
+        self._grad_hess_into(y, raw, w, g, h, compiled)
         return g, h
 
-    def _kernel_spec(self):
-        """``(kernel name, *parameters)`` of this loss's compiled kernel (``gbobjectives._kernels``),
-        or None where only the numpy code exists. Data only: the core does not import numba."""
-        return None
+    def _grad_hess_into(self, y, raw, w, g, h, compiled=None) -> int:
+        """The formulas over the rows, into g and h; the number of invalid labels or weights."""
+        formulas, params, w_eff = self._plan(y, w)
+        return _engine.grad_hess(formulas, params, raw, y, w_eff, g, h, compiled)
 
-    def _kernel_plan(self, y, w):
-        """The kernel spec and the sample weights it should apply, for validated labels.
+    # ------------------------------------------------------------------ the formulas
+    formulas: _engine.Formulas | None = None
 
-        A compiled kernel is used only by a class that declares ``_kernel_spec`` itself: the
-        kernel computes the formulas of the class that wrote the spec, and a subclass may have
-        changed any helper below ``_grad_hess`` (``_residual``, say). A subclass gets the numpy
-        path, which runs its own methods, unless it re-declares ``_kernel_spec``.
-        """
-        return (self._kernel_spec() if self._has_kernel() else None), w
+    def _formula_params(self) -> tuple:
+        """The parameters the pointwise functions take after (raw, y), in their order (for a
+        loss with K element-wise outputs, a list of K such tuples, one per column)."""
+        return ()
 
-    def _has_kernel(self) -> bool:
-        """True when this class declares ``_kernel_spec`` itself (the rule above)."""
-        return "_kernel_spec" in type(self).__dict__
+    def _plan(self, y, w):
+        """(formulas, their parameters, the sample weights they are run with)."""
+        return self.formulas, self._formula_params(), w
 
     def _init_losses(self) -> list[Loss]:
         """Losses without data-derived parameters whose summed gradients have this loss's start
@@ -238,15 +240,9 @@ class Loss:
         ``(y_true, y_pred[, sample_weight])`` from the sklearn estimators of both. The signature
         has exactly three parameters, one named ``sample_weight``: LightGBM's sklearn API picks
         its calling convention by the parameter count (3: weights third), XGBoost's passes the
-        weights by that keyword. See ``gbobjectives.adapters``.
+        weights by that keyword. See ``gbobjectives._objective``.
         """
-        from ..adapters import call_objective
-
-        return call_objective(self, arg0, arg1, sample_weight)
-
-
-def _times_weight(a: np.ndarray, w: np.ndarray) -> np.ndarray:
-    return a * (w if a.ndim == 1 else w[:, None])
+        return _objective.call(self, arg0, arg1, sample_weight)
 
 
 def check_min_hessian(value) -> float:

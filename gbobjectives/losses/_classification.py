@@ -1,22 +1,14 @@
 """Classification losses in the logit (binary: sigmoid link; multi-class: softmax link).
 
-Focal loss (Lin et al. 2017, arXiv:1708.02002), written in the margin u = t z of the true
-class (t = 2y - 1 for binary), with p = sigmoid(u) the probability of the true class and
-q = 1 - p = sigmoid(-u)::
+Their formulas are in ``gbobjectives.pointwise`` (``focal_terms`` and the functions that use
+it: one sample, or one row of logits, each, with their derivations); here are their
+parameters, label domains and starts.
 
-    f(u)   = -q^gamma log p
-    f'(u)  = q^gamma (gamma p log p - q)
-    f''(u) = p q^gamma [ q (1 + 2 gamma) + gamma log p (q - gamma p) ]
-
-(using dp/du = p q, dq/du = -p q). gamma = 0 gives f' = -q, f'' = p q: the logistic loss.
-Every factor is computed from log p = log_sigmoid(u) and log q = log_sigmoid(-u), and
-q^gamma = exp(gamma log q): no ratio a/b that turns into 0/0 when p rounds to 1, no
-log(0). f'' is negative for confidently wrong samples (u < about -(1 + 2 gamma)/gamma;
-minimum about -0.047 at gamma = 2), so the returned hessian is floored at ``min_hessian``.
-
-Softmax focal reduces to the same f: with z the logits, y the true class and
-u = z_y - logsumexp_{j != y} z_j, the true-class probability is p_y = sigmoid(u), and the
-other classes share q in proportions rho_k = softmax_{j != y}(z)_k (so p_k = rho_k q).
+Focal loss (Lin et al. 2017, arXiv:1708.02002) is written in the margin u of the true class
+(u = t z with t = 2y - 1 for binary; u = z_y - logsumexp_{j != y} z_j for softmax), with
+p = sigmoid(u) the probability of the true class: f(u) = -(1 - p)^gamma log p. Its exact
+hessian is negative for confidently wrong samples (u < about -(1 + 2 gamma)/gamma; minimum
+about -0.047 at gamma = 2), so the returned hessian is floored at ``min_hessian``.
 """
 
 from __future__ import annotations
@@ -25,8 +17,9 @@ import copy
 
 import numpy as np
 
-from .._constants import U_MAX as _U_MAX
-from .._numerics import log1pexp, log_sigmoid, logit, logsumexp, pow_from_log, sigmoid
+from .. import pointwise as pw
+from .._engine import Formulas
+from .._numerics import logit
 from .._validation import check_integer_labels, check_sample_weight, check_scalar
 from ..links import LogitLink, SoftmaxLink
 from ._base import Loss, check_min_hessian
@@ -34,24 +27,6 @@ from ._base import Loss, check_min_hessian
 # Probabilities used for a constant start are kept in [_P_EPS, 1 - _P_EPS] so the margin
 # stays finite when a class is absent (|logit| <= 27.6).
 _P_EPS = 1e-12
-
-# Beyond |u| = 1e6 every derivative term is constant in float64 (exp(-750) is already 0), so
-# clipping the margin there leaves grad and hess exact and keeps gamma * log p finite.
-
-
-def _focal_terms(u: np.ndarray, gamma: float):
-    """log p, p, q, q^gamma, f'(u) and f''(u) of the focal loss (see the module docstring)."""
-    u = np.clip(u, -_U_MAX, _U_MAX)
-    log_p = log_sigmoid(u)
-    log_q = log_sigmoid(-u)
-    p = np.exp(log_p)
-    q = np.exp(log_q)
-    qg = np.exp(gamma * log_q)
-    gp_logp = gamma * p * log_p
-    fp = qg * (gp_logp - q)
-    fpp = p * qg * (q * (1.0 + 2.0 * gamma) + gamma * log_p * (q - gamma * p))
-    return log_p, p, q, qg, fp, fpp
-
 
 def _focal_phi_prime(pi: np.ndarray, gamma: float) -> np.ndarray:
     """d/dpi of -(1 - pi)^gamma log(pi): gamma (1-pi)^(gamma-1) log(pi) - (1-pi)^gamma / pi."""
@@ -131,6 +106,11 @@ class _BinaryLoss(Loss):
     task = "binary"
     link = LogitLink()
     n_classes = 2
+    formulas = Formulas(pw.binary_focal_loss, pw.binary_focal_grad_hess, label_is_bad=pw.binary_label_is_bad)
+
+    def _formula_params(self):
+        a0, a1 = self._class_weights()
+        return (float(getattr(self, "gamma", 0.0)), float(a0), float(a1), float(self.min_hessian))
 
     def _check_y(self, y):
         check_integer_labels(y, 2)
@@ -169,17 +149,6 @@ class Logistic(_BinaryLoss):
     def _validate_params(self):
         check_min_hessian(self.min_hessian)
 
-    def _loss(self, y, raw):
-        return log1pexp(-(2.0 * y - 1.0) * raw)
-
-    def _kernel_spec(self):
-        return ("binary_focal", 0.0, 1.0, 1.0, float(self.min_hessian))
-
-    def _grad_hess(self, y, raw):
-        p = sigmoid(raw)
-        h = np.exp(log_sigmoid(raw) + log_sigmoid(-raw))  # p (1 - p) without cancellation
-        return p - y, np.maximum(h, self.min_hessian, out=h)
-
 
 class BinaryFocal(_BinaryLoss):
     """Binary focal loss (Lin et al. 2017), FL = -alpha_t (1 - p_t)^gamma log(p_t).
@@ -213,33 +182,16 @@ class BinaryFocal(_BinaryLoss):
             return 1.0, 1.0
         return 1.0 - float(self.alpha), float(self.alpha)
 
-    def _kernel_spec(self):
-        a0, a1 = self._class_weights()
-        return ("binary_focal", float(self.gamma), a0, a1, float(self.min_hessian))
-
-    def _alpha_t(self, y):
-        if self.alpha is None:
-            return 1.0
-        a0, a1 = self._class_weights()
-        return np.where(y == 1, a1, a0)
-
-    def _loss(self, y, raw):
-        u = (2.0 * y - 1.0) * raw
-        g = float(self.gamma)
-        return self._alpha_t(y) * pow_from_log(log_sigmoid(-u), g) * log1pexp(-u)
-
-    def _grad_hess(self, y, raw):
-        t = 2.0 * y - 1.0
-        _, _, _, _, fp, fpp = _focal_terms(t * raw, float(self.gamma))
-        a = self._alpha_t(y)
-        h = a * fpp
-        return a * t * fp, np.maximum(h, self.min_hessian, out=h)
-
 
 # ------------------------------------------------------------------------------ multi-class
 class _MulticlassLoss(Loss):
     task = "multiclass"
     link = SoftmaxLink()
+    formulas = Formulas(pw.softmax_focal_row_loss, pw.softmax_focal_row_grad_hess, shape="row")
+
+    def _formula_params(self):
+        weights = np.ascontiguousarray(self._class_weights(), dtype=np.float64)
+        return (float(getattr(self, "gamma", 0.0)), weights, float(self.min_hessian))
 
     @property
     def n_outputs(self):
@@ -262,17 +214,6 @@ class _MulticlassLoss(Loss):
         pi = _constant_probabilities(W, float(getattr(self, "gamma", 0.0)))
         logp = np.log(pi)
         return logp - logp.mean()
-
-    def _true_class_margin(self, y, raw):
-        """u = z_y - logsumexp_{j != y} z_j and rho_k = softmax_{j != y}(z)_k (rho_y = 0)."""
-        n = raw.shape[0]
-        rows = np.arange(n)
-        zy = raw[rows, y]
-        others = raw.copy()
-        others[rows, y] = -np.inf
-        lse_o = logsumexp(others, axis=1)
-        rho = np.exp(others - lse_o[:, None])  # exp(-inf) = 0 at the true class
-        return zy - lse_o, rho, rows
 
 
 class SoftmaxCrossEntropy(_MulticlassLoss):
@@ -297,43 +238,12 @@ class SoftmaxCrossEntropy(_MulticlassLoss):
         self._check_n_classes()
         check_min_hessian(self.min_hessian)
 
-    def _kernel_spec(self):
-        return ("softmax_focal", 0.0, np.ones(int(self.n_classes)), float(self.min_hessian))
-
-    def _loss(self, y, raw):
-        return logsumexp(raw, axis=1) - raw[np.arange(raw.shape[0]), y]
-
-    def _grad_hess(self, y, raw):
-        lse = logsumexp(raw, axis=1)[:, None]
-        p = np.exp(raw - lse)
-        # q = 1 - p, without the cancellation of 1 - p where p is near 1: that can only be the
-        # row's largest class, whose q is the sum of the other (small, exact) probabilities.
-        q = 1.0 - p
-        rows = np.arange(raw.shape[0])
-        top = np.argmax(raw, axis=1)
-        others = p.copy()
-        others[rows, top] = 0.0
-        q[rows, top] = others.sum(axis=1)
-        h = p * q
-        g = p
-        g[rows, y] = -q[rows, y]
-        return g, np.maximum(h, self.min_hessian, out=h)
-
 
 class SoftmaxFocal(_MulticlassLoss):
     """Multi-class focal loss, FL = -alpha_y (1 - p_y)^gamma log(p_y), p = softmax(raw).
 
     Domain: y_true in 0..K-1. Link: softmax. Exact gradient w.r.t. every logit and exact
-    diagonal hessian d2L/dz_k^2 (derivation in the module docstring), with u, rho as there::
-
-        grad_y = alpha_y f'(u)              grad_k = -alpha_y f'(u) rho_k
-        hess_y = alpha_y f''(u)
-        hess_k = alpha_y q^gamma [ rho_k^2 (-gamma (gamma - 1) p^2 log p + 2 gamma p q + q^2)
-                                   + rho_k (2 rho_k q - 1)(gamma p log p - q) ]
-               = alpha_y q^gamma [ p_k (1 - p_k)
-                                   + gamma rho_k p (2 rho_k q (1 + log p) - log p
-                                                    - (gamma - 1) rho_k p log p) ]
-
+    diagonal hessian d2L/dz_k^2 (formulas: ``pointwise.softmax_focal_row_grad_hess``).
     gamma = 0 is ``SoftmaxCrossEntropy`` (hess_k = p_k (1 - p_k)). Hessians are floored at
     ``min_hessian`` where they go negative or vanish.
 
@@ -360,43 +270,6 @@ class SoftmaxFocal(_MulticlassLoss):
 
     def _class_weights(self):
         return np.ones(int(self.n_classes)) if self._alpha is None else self._alpha
-
-    def _kernel_spec(self):
-        return (
-            "softmax_focal",
-            float(self.gamma),
-            self._class_weights().astype(np.float64),
-            float(self.min_hessian),
-        )
-
-    def _loss(self, y, raw):
-        u, _, _ = self._true_class_margin(y, raw)
-        a = 1.0 if self._alpha is None else self._alpha[y]
-        return a * pow_from_log(log_sigmoid(-u), float(self.gamma)) * log1pexp(-u)
-
-    def _grad_hess(self, y, raw):
-        gamma = float(self.gamma)
-        u, rho, rows = self._true_class_margin(y, raw)
-        log_p, p, q, qg, fp, fpp = _focal_terms(u, gamma)
-        a = np.ones_like(u) if self._alpha is None else self._alpha[y]
-
-        g = -(a * fp)[:, None] * rho
-        g[rows, y] = a * fp
-
-        # hess_k regrouped as p_k (1 - p_k) + gamma-terms (p_k = rho_k q), so that gamma = 0 is
-        # exactly the cross-entropy diagonal and nothing cancels: 1 - p_k = p + q (1 - rho_k),
-        # and 1 - rho_k (near 0 only for the largest rho of a row) is the sum of the others.
-        lp, pp, qq = log_p[:, None], p[:, None], q[:, None]
-        one_minus_rho = 1.0 - rho
-        top = np.argmax(rho, axis=1)
-        rest = rho.copy()
-        rest[rows, top] = 0.0
-        one_minus_rho[rows, top] = rest.sum(axis=1)
-        pk = rho * qq
-        gterm = gamma * rho * pp * (2.0 * rho * qq * (1.0 + lp) - lp - (gamma - 1.0) * rho * pp * lp)
-        h = (a * qg)[:, None] * (pk * (pp + qq * one_minus_rho) + gterm)
-        h[rows, y] = a * fpp
-        return g, np.maximum(h, self.min_hessian, out=h)
 
 
 # --------------------------------------------------------------------------- class-balanced
@@ -507,21 +380,13 @@ class ClassBalanced(Loss):
     def _check_y(self, y):
         return self.base_loss._check_y(y)
 
-    def loss(self, y_true, raw_prediction, sample_weight=None):
-        y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
-        return self.base_loss._loss(y, raw) * self._at(y, raw, w)._effective_weight(y, w)
-
-    def _weighted_grad_hess(self, y, raw, w):
-        return self.base_loss._weighted_grad_hess(y, raw, self._effective_weight(y, w))
-
     def _init(self, y, w):
         return self.base_loss._init(y, self._effective_weight(y, w))
 
-    def _kernel_plan(self, y, w):
-        # the base loss's kernel (under the base loss's own rule), fed the class-balanced
-        # weights; a subclass of ClassBalanced gets the numpy path (see Loss._kernel_plan)
-        spec = self.base_loss._kernel_plan(y, None)[0] if "_kernel_plan" in type(self).__dict__ else None
-        return spec, self._effective_weight(y, w)
+    def _plan(self, y, w):
+        # the base loss's formulas, run with the class-balanced weights
+        formulas, params, _ = self.base_loss._plan(y, None)
+        return formulas, params, self._effective_weight(y, w)
 
     def _at(self, y, raw, w, collective=None):
         """With ``class_counts=None``: a copy with the counts of these labels, summed over the

@@ -1,5 +1,8 @@
 """Regression losses in the residual r = raw_prediction - y_true (identity link).
 
+Their formulas are in ``gbobjectives.pointwise`` (one sample each); here are their
+parameters, their data-derived scales and their starts.
+
 Hessian choices for the robust losses (``hessian=``):
 
 - ``"exact"``: the true second derivative, floored at ``min_hessian`` where it vanishes.
@@ -25,9 +28,10 @@ import copy
 
 import numpy as np
 
+from .. import pointwise as pw
 from .._constants import MODE as _MODE
-from .._constants import QUANTILE_FLOOR as _QUANTILE_FLOOR
-from .._numerics import logcosh, sech2, weighted_quantile
+from .._engine import Formulas
+from .._numerics import weighted_quantile
 from .._validation import check_choice, check_finite, check_scalar
 from ..links import IdentityLink
 from ._base import Loss, check_min_hessian, minimise_1d
@@ -96,7 +100,12 @@ def _check_residual_quantile(value):
     check_scalar("residual_quantile", value, low=0.0, high=1.0, low_inclusive=False)
 
 
-class _RegressionLoss(Loss):
+class RegressionLoss(Loss):
+    """Base of the regression losses: identity link, real labels, and the starts they share
+    (the median, or the minimiser of the loss's own summed gradient). A new regression loss
+    names its ``formulas``, returns their parameters from ``_formula_params`` and picks its
+    ``_init``."""
+
     task = "regression"
     link = IdentityLink()
 
@@ -105,43 +114,42 @@ class _RegressionLoss(Loss):
         return y.astype(np.float64, copy=False)
 
     def _residual(self, y, raw):
-        return raw - (y if raw.ndim == y.ndim else y[:, None])
+        """raw - y in float64, as the formulas form it (float32 labels and margins, as XGBoost
+        passes them, would otherwise subtract in float32: a data-derived delta read off those
+        would not be the |r| of the row it came from, and that row would fall outside it)."""
+        return np.subtract(raw, y if raw.ndim == y.ndim else y[:, None], dtype=np.float64)
 
     def _init_median(self, y, w):
         """The weighted median: the start of a loss whose scale is derived from the residuals
         (scale-equivariant, and the limit of every robust loss here as its scale -> 0)."""
         return weighted_quantile(y, 0.5, w)
 
-    def _init_convex(self, y, w, grad):
-        """Minimiser of sum_i w_i L(c - y_i) for a convex L with derivative ``grad``."""
-        ww = 1.0 if w is None else w
+    def _init_convex(self, y, w):
+        """Minimiser of sum_i w_i L(c - y_i) over the constant c, for a convex L: the root of
+        the summed gradient (the loss's own formulas), by bisection."""
         lo, hi = float(np.min(y)), float(np.max(y))
         if lo == hi:
             return lo
-        return minimise_1d(lambda c: float(np.sum(ww * grad(c - y))), lo, hi)
+
+        def grad_sum(c):
+            return float(np.sum(self._weighted_grad_hess(y, np.full(y.shape, c), w)[0]))
+
+        return minimise_1d(grad_sum, lo, hi)
 
 
-class SquaredError(_RegressionLoss):
+class SquaredError(RegressionLoss):
     """Half squared error, 0.5 r^2: grad r, hess 1 (the reference for XGBoost's reg:squarederror)."""
+
+    formulas = Formulas(pw.squared_error_loss, pw.squared_error_grad_hess)
 
     def __init__(self):
         pass
 
-    def _loss(self, y, raw):
-        r = self._residual(y, raw)
-        return 0.5 * r * r
-
-    def _grad_hess(self, y, raw):
-        return self._residual(y, raw), np.ones_like(raw, dtype=np.float64)
-
     def _init(self, y, w):
         return float(np.average(y, weights=w))
 
-    def _kernel_spec(self):
-        return ("huber", np.inf, _MODE["constant"], 1e-300)  # clip at inf, hessian 1
 
-
-class _RobustLoss(_RegressionLoss):
+class _RobustLoss(RegressionLoss):
     """Shared hessian options of Huber, PseudoHuber and LogCosh."""
 
     @property
@@ -172,18 +180,14 @@ class _RobustLoss(_RegressionLoss):
         # the start of a data-derived scale is the median
         return [self] if getattr(self, self._scale_param) is not None else [Quantile(0.5, scale=1.0)]
 
-    def _finish_hessian(self, r, g, exact):
-        """Pick the hessian the user chose; floor it at min_hessian so it stays > 0."""
-        if self.hessian == "constant":
-            # Not the true hessian: 1 everywhere (a gradient step of length |g|).
-            return np.ones_like(r)
-        if self.hessian == "irls":
-            # Not the true hessian: g / r, the majoriser's curvature (see the module docstring);
-            # at r = 0 its limit is the curvature there, 1 for all three losses.
-            h = np.divide(g, r, out=np.ones_like(r), where=(r != 0))
-        else:
-            h = exact()
-        return np.maximum(h, self.min_hessian, out=h)
+    def _formula_params(self):
+        return (float(getattr(self, self._scale_param)), _MODE[self.hessian], float(self.min_hessian))
+
+    def _init(self, y, w):
+        # the start of a data-derived scale is the median; with a scale given, the minimiser
+        if getattr(self, self._scale_param) is None:
+            return self._init_median(y, w)
+        return self._init_convex(y, w)
 
 
 class Huber(_RobustLoss):
@@ -214,6 +218,8 @@ class Huber(_RobustLoss):
         Floor of the returned hessian.
     """
 
+    formulas = Formulas(pw.huber_loss, pw.huber_grad_hess)
+
     def __init__(self, delta=None, *, residual_quantile=0.9, hessian="irls", min_hessian=1e-3):
         self.delta = delta
         self.residual_quantile = residual_quantile
@@ -223,29 +229,6 @@ class Huber(_RobustLoss):
 
     def _validate_params(self):
         self._validate_robust()
-
-    def _loss(self, y, raw):
-        d = float(self.delta)
-        a = np.abs(self._residual(y, raw))
-        # Branch-free and overflow-free: with m = min(|r|, delta),
-        # 0.5 m^2 + delta (|r| - m) is 0.5 r^2 inside delta and delta (|r| - delta/2) beyond.
-        m = np.minimum(a, d)
-        return 0.5 * m * m + d * (a - m)
-
-    def _grad_hess(self, y, raw):
-        d = float(self.delta)
-        r = self._residual(y, raw)
-        g = np.clip(r, -d, d)
-        return g, self._finish_hessian(r, g, lambda: (np.abs(r) <= d).astype(np.float64))
-
-    def _init(self, y, w):
-        if self.delta is None:
-            return self._init_median(y, w)
-        d = float(self.delta)
-        return self._init_convex(y, w, lambda r: np.clip(r, -d, d))
-
-    def _kernel_spec(self):
-        return ("huber", float(self.delta), _MODE[self.hessian], float(self.min_hessian))
 
 
 class PseudoHuber(_RobustLoss):
@@ -276,6 +259,8 @@ class PseudoHuber(_RobustLoss):
         only for |r| > 1e4 delta, so parity with XGBoost holds on any sensibly started model.
     """
 
+    formulas = Formulas(pw.pseudo_huber_loss, pw.pseudo_huber_grad_hess)
+
     def __init__(self, delta=None, *, residual_quantile=0.9, hessian="irls", min_hessian=1e-12):
         self.delta = delta
         self.residual_quantile = residual_quantile
@@ -285,29 +270,6 @@ class PseudoHuber(_RobustLoss):
 
     def _validate_params(self):
         self._validate_robust()
-
-    def _loss(self, y, raw):
-        d = float(self.delta)
-        x = self._residual(y, raw) / d
-        # s - 1 = x^2 / (s + 1) avoids cancellation for small x; written x * (x / (s + 1))
-        # so that x^2 never overflows. hypot(1, x) = sqrt(1 + x^2) without overflow.
-        return d * d * (x * (x / (np.hypot(1.0, x) + 1.0)))
-
-    def _grad_hess(self, y, raw):
-        d = float(self.delta)
-        r = self._residual(y, raw)
-        inv_s = 1.0 / np.hypot(1.0, r / d)
-        g = r * inv_s
-        return g, self._finish_hessian(r, g, lambda: inv_s * inv_s * inv_s)
-
-    def _init(self, y, w):
-        if self.delta is None:
-            return self._init_median(y, w)
-        d = float(self.delta)
-        return self._init_convex(y, w, lambda r: r / np.hypot(1.0, r / d))
-
-    def _kernel_spec(self):
-        return ("pseudo_huber", float(self.delta), _MODE[self.hessian], float(self.min_hessian))
 
 
 class LogCosh(_RobustLoss):
@@ -340,6 +302,7 @@ class LogCosh(_RobustLoss):
     """
 
     _scale_param = "scale"
+    formulas = Formulas(pw.log_cosh_loss, pw.log_cosh_grad_hess)
 
     def __init__(self, scale=None, *, residual_quantile=0.9, hessian="irls", min_hessian=1e-2):
         self.scale = scale
@@ -351,28 +314,8 @@ class LogCosh(_RobustLoss):
     def _validate_params(self):
         self._validate_robust()
 
-    def _loss(self, y, raw):
-        s = float(self.scale)
-        return s * s * logcosh(self._residual(y, raw) / s)
 
-    def _grad_hess(self, y, raw):
-        s = float(self.scale)
-        r = self._residual(y, raw)
-        x = r / s
-        g = s * np.tanh(x)
-        return g, self._finish_hessian(r, g, lambda: sech2(x))
-
-    def _init(self, y, w):
-        if self.scale is None:
-            return self._init_median(y, w)
-        s = float(self.scale)
-        return self._init_convex(y, w, lambda r: np.tanh(r / s))
-
-    def _kernel_spec(self):
-        return ("logcosh", float(self.scale), _MODE[self.hessian], float(self.min_hessian))
-
-
-class Quantile(_RegressionLoss):
+class Quantile(RegressionLoss):
     """Pinball (quantile) loss for one or several quantile levels.
 
     Domain: y_true real. Link: identity. With r = raw_prediction - y_true::
@@ -413,6 +356,7 @@ class Quantile(_RegressionLoss):
     """
 
     hessian_exact = False
+    formulas = Formulas(pw.pinball_loss, pw.pinball_grad_hess)
 
     def __init__(self, alpha=0.5, *, scale=None, hessian="irls"):
         self.alpha = alpha
@@ -496,41 +440,19 @@ class Quantile(_RegressionLoss):
         out[:, np.argsort(self._alphas, kind="stable")] = np.sort(pred, axis=1)
         return out
 
-    def _levels(self, raw):
-        return self._alphas if raw.ndim == 2 else self._alphas[0]
-
     def _check_y(self, y):
         y = super()._check_y(y)
         if y.ndim == 2 and y.shape[1] != self.n_outputs:
             raise ValueError(f"y_true must have shape (n,) or (n, {self.n_outputs}), got {y.shape}")
         return y
 
-    def _loss(self, y, raw):
-        r = self._residual(y, raw)
-        a = self._levels(raw)
-        return np.where(r >= 0, (1.0 - a) * r, -a * r)
-
-    def _grad_hess(self, y, raw):
-        r = self._residual(y, raw)
-        a = self._levels(raw)
-        # a row on its target (r == 0) gets gradient 0: the subgradient that holds it there
-        # (1 - alpha would push it off by s, in target units, with nothing to gain)
-        unit = np.where(r > 0, 1.0 - a, np.where(r < 0, -a, 0.0))
-        s = self.scale
-        if self.hessian == "constant":
-            return unit * s, np.ones_like(r)
-        # "irls": s |unit| / max(|r|, 0.3 s), written as |unit| / max(|r| / s, 0.3) so that
-        # no product overflows (s and |r| may both be near the float max); at r = 0 the
-        # |unit| of r >= 0 keeps the hessian positive
-        side = np.where(r >= 0, 1.0 - a, a)
-        return unit * s, side / np.maximum(np.abs(r) / s, _QUANTILE_FLOOR)
+    def _formula_params(self):
+        mode = _MODE[self.hessian]
+        scales = np.broadcast_to(np.asarray(self.scale, dtype=np.float64), self._alphas.shape)
+        cols = [(float(a), float(s), mode) for a, s in zip(self._alphas, scales)]
+        return cols if self.n_outputs > 1 else cols[0]
 
     def _init(self, y, w):
         cols = [y if y.ndim == 1 else y[:, k] for k in range(self.n_outputs)]
         q = np.array([weighted_quantile(c, a, w) for c, a in zip(cols, self._alphas)])
         return q if self._multi else float(q[0])
-
-    def _kernel_spec(self):
-        if self._multi:
-            return None
-        return ("quantile", float(self._alphas[0]), float(self.scale), _MODE[self.hessian])

@@ -1,0 +1,265 @@
+"""The loops that run a loss's pointwise formulas (``gbobjectives.pointwise``) over the rows.
+
+One loop per shape of loss, written once and run in one of two ways:
+
+- compiled (numba, when installed): the loop and the formulas it calls are compiled together
+  into one fused pass: read the margin, the label and the weight of a row, write its
+  gradient and hessian, no temporary arrays;
+- plain (no numba, or ``GBOBJECTIVES_DISABLE_NUMBA=1``): the same loop and the same formula
+  functions, run by Python. The same numbers (tested bit for bit), far slower.
+
+Design points, each measured (benchmarks/RESULTS.md):
+
+- Serial loops: inside XGBoost a parallel numba loop fights XGBoost's own OpenMP threads
+  (2 cores: 10-20% slower training; OMP_WAIT_POLICY=PASSIVE brought it to 4-8%).
+- ``error_model="numpy"`` keeps numba from adding a division-by-zero branch that stops
+  vectorisation.
+- Labels and weights are checked in the same pass (``*_is_bad`` counted per row): a numpy
+  validation pass cost 1-9 ms per call at 1e6 rows. The caller names an invalid value when
+  the count is not 0 (``gbobjectives._objective``).
+- The outputs are the caller's arrays (float32 for the frameworks, float64 for the public
+  API); the loop rounds once, when it stores.
+- Compiled loops are cached on disk (``cache=True``) for the package's own formulas: a
+  formula function pickles by its module and name, so the cache finds it in a new process.
+  A formula written elsewhere (a user's loss, a test's) is compiled in each process.
+
+The compiled loops are memoised per formula function (``functools.cache``): compiled code,
+not data; nothing about a training run is kept here.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import types
+
+import numpy as np
+
+from . import pointwise as pw
+
+
+@functools.cache
+def _numba():
+    """numba, imported on the first loop that is run (not with the package), or None where it
+    is missing or disabled by GBOBJECTIVES_DISABLE_NUMBA=1."""
+    if os.environ.get("GBOBJECTIVES_DISABLE_NUMBA", "") in ("1", "true", "yes"):
+        return None
+    try:
+        import numba
+        import numba.extending
+    except ImportError:  # pragma: no cover - exercised where numba is not installed
+        return None
+    return numba
+
+
+def available() -> bool:
+    """True when the loops run compiled."""
+    return _numba() is not None
+
+_NO_WEIGHTS = np.ones(1, dtype=np.float64)
+
+
+# ------------------------------------------------------------------------------- the loops
+# Each factory returns the loop as a Python function over the formulas it closes over; the
+# compiled form is numba's compilation of that same function. ``stamp`` (0 times it is 0)
+# is there for numba's disk cache, which keys a closure by its variables: the formula
+# functions pickle by name only, so without the stamp, the hash of their code, an edited
+# formula would be served its old compiled loop. ``f64`` reads an element as a float64:
+# numpy's float64 when compiled (numba's ``float()`` keeps a float32 a float32, and would
+# then pick float32 math: expf for the logistic loss), Python's float in the plain path
+# (numpy scalars warn where Python floats overflow quietly to inf, as compiled code does).
+def _element_grad_hess_loop(formula, label_is_bad, stamp, f64):
+    weight_is_bad = pw.weight_is_bad
+
+    def loop(raw, y, w, has_w, params, g, h):
+        bad = 0 * stamp
+        for i in range(raw.shape[0]):
+            yi = f64(y[i])
+            wi = f64(w[i]) if has_w else 1.0
+            bad += label_is_bad(yi) + weight_is_bad(wi)
+            gi, hi = formula(f64(raw[i]), yi, *params)
+            g[i] = gi * wi
+            h[i] = hi * wi
+        return bad
+
+    return loop
+
+
+def _element_loss_loop(formula, label_is_bad, stamp, f64):
+    def loop(raw, y, w, has_w, params, out):
+        out[:] = 0 * stamp
+        for i in range(raw.shape[0]):
+            wi = f64(w[i]) if has_w else 1.0
+            out[i] = formula(f64(raw[i]), f64(y[i]), *params) * wi
+        return 0
+
+    return loop
+
+
+def _row_grad_hess_loop(formula, label_is_bad, stamp, f64):
+    weight_is_bad, class_label_is_bad = pw.weight_is_bad, pw.class_label_is_bad
+
+    def loop(raw, y, w, has_w, params, g, h):
+        n, k = raw.shape
+        gr, hr, scratch = np.empty(k), np.empty(k), np.empty(k)
+        bad = 0 * stamp
+        for i in range(n):
+            yi = f64(y[i])
+            wi = f64(w[i]) if has_w else 1.0
+            if class_label_is_bad(yi, k) + weight_is_bad(wi):  # would index out of bounds
+                bad += 1
+                for j in range(k):
+                    g[i, j] = 0.0
+                    h[i, j] = 0.0
+                continue
+            formula(raw[i], int(yi), *params, gr, hr, scratch)
+            for j in range(k):
+                g[i, j] = gr[j] * wi
+                h[i, j] = hr[j] * wi
+        return bad
+
+    return loop
+
+
+def _row_loss_loop(formula, label_is_bad, stamp, f64):
+    def loop(raw, y, w, has_w, params, out):
+        out[:] = 0 * stamp
+        for i in range(raw.shape[0]):
+            wi = f64(w[i]) if has_w else 1.0
+            out[i] = formula(raw[i], int(y[i]), *params) * wi
+        return 0
+
+    return loop
+
+
+_FACTORIES = {
+    ("element", "grad_hess"): _element_grad_hess_loop,
+    ("element", "loss"): _element_loss_loop,
+    ("row", "grad_hess"): _row_grad_hess_loop,
+    ("row", "loss"): _row_loss_loop,
+}
+
+
+# ------------------------------------------------------------------------------ compilation
+@functools.cache
+def _make_jitable(func) -> None:
+    """Let numba compile ``func`` where a compiled loop calls it, and likewise every plain
+    Python function it calls: the formulas need no decorator, so they stay ordinary
+    functions that Python runs as they are."""
+    seen: list = []
+    _functions_called(func, seen)
+    for f in seen:
+        _register(f)
+
+
+@functools.cache
+def _register(func) -> None:
+    _numba().extending.register_jitable(func)
+
+
+def _functions_called(func, seen):
+    """``func`` and every plain Python function it calls (found among its globals)."""
+    if func in seen:
+        return
+    seen.append(func)
+    for name in func.__code__.co_names:
+        value = func.__globals__.get(name)
+        if isinstance(value, types.FunctionType):
+            _functions_called(value, seen)
+
+
+def _stamp(*funcs) -> int:
+    """A hash of the code of ``funcs`` and of everything they call."""
+    seen: list = []
+    for f in funcs:
+        _functions_called(f, seen)
+    h = hashlib.sha256()
+    for f in seen:
+        code = f.__code__
+        h.update(f"{f.__module__}.{f.__qualname__}".encode())
+        h.update(code.co_code)
+        h.update(repr((code.co_consts, code.co_names, f.__defaults__)).encode())
+    return int(h.hexdigest()[:15], 16)
+
+
+@functools.cache
+def _loop(shape: str, what: str, formula, label_is_bad, compiled: bool):
+    f64 = np.float64 if compiled else float
+    loop = _FACTORIES[shape, what](formula, label_is_bad, _stamp(formula, label_is_bad), f64)
+    if not compiled:
+        return loop
+    _make_jitable(formula)
+    _make_jitable(label_is_bad)
+    _make_jitable(pw.weight_is_bad)
+    _make_jitable(pw.class_label_is_bad)
+    # on-disk cache only for formulas that a new process finds again by module and name
+    cache = formula.__module__ == pw.__name__ and "<locals>" not in formula.__qualname__
+    return _numba().njit(cache=cache, error_model="numpy", nogil=True)(loop)
+
+
+class Formulas:
+    """A loss's pointwise functions and the shape of loop that runs them.
+
+    ``shape`` is "element" (one margin per row, or a column of a multi-output loss) or
+    "row" (K margins per row, a class label: softmax). ``label_is_bad`` is the label check
+    counted in the pass (element losses; row losses check the class index themselves).
+    """
+
+    __slots__ = ("loss", "grad_hess", "shape", "label_is_bad")
+
+    def __init__(self, loss, grad_hess, *, shape="element", label_is_bad=pw.real_label_is_bad):
+        self.loss, self.grad_hess, self.shape, self.label_is_bad = loss, grad_hess, shape, label_is_bad
+
+    def __repr__(self):
+        return f"Formulas({self.loss.__name__}, {self.grad_hess.__name__}, shape={self.shape!r})"
+
+    def __eq__(self, other):
+        return isinstance(other, Formulas) and all(
+            getattr(self, a) == getattr(other, a) for a in self.__slots__
+        )
+
+    __hash__ = None
+
+
+def loop_for(formulas: Formulas, what: str, compiled: bool | None = None):
+    """The loop computing ``what`` ("grad_hess" or "loss"); compiled unless numba is missing
+    (or ``compiled=False``, the plain path, which the tests compare against)."""
+    func = formulas.grad_hess if what == "grad_hess" else formulas.loss
+    compiled = available() if compiled is None else compiled
+    return _loop(formulas.shape, what, func, formulas.label_is_bad, compiled)
+
+
+def _columns(raw, y, params, formulas):
+    """(column index or None, raw, y, params) per call of the loop: one call for a single
+    output or a row loss; one per column for an element loss with K outputs (multi-quantile),
+    each with its own parameters."""
+    if formulas.shape == "row" or raw.ndim == 1:
+        return [(None, raw, y, params)]
+    return [(k, raw[:, k], y if y.ndim == 1 else y[:, k], params[k]) for k in range(raw.shape[1])]
+
+
+def grad_hess(formulas, params, raw, y, w, g, h, compiled=None) -> int:
+    """Write grad and hess (times w) of every row into g and h; return the number of rows
+    whose label or weight is invalid (0 when all are valid).
+
+    ``params``: the formula's parameters, a tuple; for an element loss with K outputs a
+    sequence of K tuples, one per column. Any memory layout and float dtype: no copy.
+    """
+    loop = loop_for(formulas, "grad_hess", compiled)
+    ww, has_w = (_NO_WEIGHTS, False) if w is None else (w, True)
+    bad = 0
+    for k, r, yk, p in _columns(raw, y, params, formulas):
+        gk, hk = (g, h) if k is None else (g[:, k], h[:, k])
+        bad += int(loop(r, yk, ww, has_w, tuple(p), gk, hk))
+    return bad
+
+
+def loss(formulas, params, raw, y, w, compiled=None) -> np.ndarray:
+    """The per-row loss (times w) as a new float64 array of shape (n,) or (n, K)."""
+    loop = loop_for(formulas, "loss", compiled)
+    ww, has_w = (_NO_WEIGHTS, False) if w is None else (w, True)
+    out = np.empty(raw.shape[0] if formulas.shape == "row" else raw.shape, dtype=np.float64)
+    for k, r, yk, p in _columns(raw, y, params, formulas):
+        loop(r, yk, ww, has_w, tuple(p), out if k is None else out[:, k])
+    return out

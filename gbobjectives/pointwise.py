@@ -1,0 +1,343 @@
+"""The formulas: loss, gradient and hessian of ONE sample, each written once.
+
+Every loss's math lives here and nowhere else. Each function takes one raw margin and one
+label as Python floats (and the loss's parameters) and returns floats; it uses ``math`` and
+plain arithmetic only, so that the same source runs in two ways (``gbobjectives._engine``):
+
+- compiled: numba compiles these functions into one fused loop over the rows;
+- plain: without numba (or with ``GBOBJECTIVES_DISABLE_NUMBA=1``) the same loop runs the
+  same functions in Python: the same results, much slower.
+
+Conventions (scikit-learn's ``_loss``: a pointwise function per loss, composed with a link):
+
+- element losses: ``<name>_loss(raw, y, *params) -> loss`` and
+  ``<name>_grad_hess(raw, y, *params) -> (grad, hess)``, in the raw margin; the weight is
+  applied by the loop, not here. Both take the same parameters (a loss ignores the hessian
+  options).
+- row losses (softmax): ``<name>_row_loss(z, c, *params)`` and
+  ``<name>_row_grad_hess(z, c, *params, g, h, scratch)`` for one row ``z`` of K logits with
+  true class ``c``, writing the K gradients and hessians into ``g`` and ``h`` (float64,
+  length K) and using ``scratch`` (length K) as working space.
+- label checks: ``<domain>_label_is_bad(y) -> 0 or 1``, counted by the loop, so that an
+  invalid label costs no pass of its own; the caller then names it (``_validation``).
+
+Every returned hessian is finite and > 0 for finite inputs: the floors (``min_h``) are part
+of the formula, where a loss needs one. Everything is computed in float64; the loop rounds
+once, when it stores the result (float32 for the frameworks).
+
+Adding a loss: write its two functions here (or in your own module: the engine compiles any
+function built from ``math`` calls and the functions of this module), then a ``Loss``
+subclass that names them, its start and its link (see ``gbobjectives.losses``).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ._constants import MODE, QUANTILE_FLOOR, U_MAX
+
+EXACT, IRLS, CONSTANT = MODE["exact"], MODE["irls"], MODE["constant"]
+LOG2 = math.log(2.0)
+
+
+# ----------------------------------------------------------------------------- label checks
+def real_label_is_bad(y):
+    """1 unless y is finite (NaN compares false)."""
+    return 0 if abs(y) < math.inf else 1
+
+
+def binary_label_is_bad(y):
+    """1 unless y is 0 or 1."""
+    return 0 if (y == 0.0) | (y == 1.0) else 1
+
+
+def class_label_is_bad(y, k):
+    """1 unless y is one of the integers 0..k-1."""
+    return 0 if (y >= 0.0) & (y < k) & (y == math.floor(y)) else 1
+
+
+def weight_is_bad(w):
+    """1 unless the weight is finite and >= 0."""
+    return 0 if (w >= 0.0) & (w < math.inf) else 1
+
+
+# -------------------------------------------------------------------------- stable primitives
+def softplus(x):
+    """log(1 + e^x) = max(x, 0) + log1p(e^-|x|): the exponent is never positive, and log1p
+    keeps full precision when e^-|x| is tiny."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def log_cosh(x):
+    """log(cosh(x)) without overflow (cosh overflows at |x| ~ 710).
+
+    |x| >= 1: cosh x = e^|x| (1 + e^-2|x|) / 2, so log cosh x = |x| + log1p(e^-2|x|) - log 2
+    (e^-2|x| as (e^-|x|)^2: -2|x| itself overflows beyond 9e307).
+    |x| < 1, where that form cancels: cosh x - 1 = 2 sinh(x/2)^2, so
+    log cosh x = log1p(2 sinh(x/2)^2), to the last bit and never negative.
+    """
+    a = abs(x)
+    if a < 1.0:
+        s = math.sinh(0.5 * a)
+        return math.log1p(2.0 * s * s)
+    e = math.exp(-a)
+    return a + math.log1p(e * e) - LOG2
+
+
+def hypot1(x):
+    """sqrt(1 + x^2) without overflow: beyond |x| = 1e150, 1 + x^2 rounds to x^2 and the
+    result is |x|. (Not math.hypot: numba's compiled hypot and libm's differ in the last bit.)"""
+    a = abs(x)
+    return math.sqrt(1.0 + a * a) if a < 1e150 else a
+
+
+def focal_terms(u, gamma):
+    """(log p, p, q, q^gamma, f'(u), f''(u)) of f(u) = -q^gamma log p, p = sigmoid(u), q = 1 - p.
+
+    u is the margin of the true class. With dp/du = p q and dq/du = -p q::
+
+        f'(u)  = q^gamma (gamma p log p - q)
+        f''(u) = p q^gamma [ q (1 + 2 gamma) + gamma log p (q - gamma p) ]
+
+    gamma = 0 gives f' = -q, f'' = p q: the logistic loss. Every factor comes from
+    e = exp(-|u|): {p, q} = {1/(1 + e), e/(1 + e)} and, with L = log(1 + e),
+    log p = -(max(-u, 0) + L), log q = -(max(u, 0) + L): no ratio that turns 0/0 when p rounds
+    to 1, no log(0). For e < 1e-4, where log(1 + e) loses digits, the series
+    e - e^2/2 + e^3/3 (error below e^4/4 < 3e-17 e) replaces it. q^gamma is q*q for gamma = 2
+    and exp(gamma log q) otherwise. Beyond |u| = U_MAX every term is constant in float64,
+    so u is clipped there (gamma log p stays finite).
+    """
+    u = min(max(u, -U_MAX), U_MAX)
+    e = math.exp(-abs(u))
+    inv = 1.0 / (1.0 + e)
+    if u >= 0.0:
+        p, q = inv, e * inv
+    else:
+        p, q = e * inv, inv
+    if gamma == 0.0:
+        return 0.0, p, q, 1.0, -q, p * q
+    L = math.log(1.0 + e) if e > 1e-4 else e * (1.0 - e * (0.5 - e / 3.0))
+    log_p = -(max(-u, 0.0) + L)
+    log_q = -(max(u, 0.0) + L)
+    qg = q * q if gamma == 2.0 else math.exp(gamma * log_q)
+    fp = qg * (gamma * p * log_p - q)
+    fpp = p * qg * (q * (1.0 + 2.0 * gamma) + gamma * log_p * (q - gamma * p))
+    return log_p, p, q, qg, fp, fpp
+
+
+def focal_loss_of_margin(u, gamma):
+    """-q^gamma log p at the true-class margin u: q^gamma = exp(gamma log q), log q = -softplus(u).
+
+    gamma * log q is bounded below (-1e300) so that 0 * inf cannot occur for gamma = 0."""
+    log_q = max(-softplus(u), -1e300 / max(gamma, 1.0))
+    return math.exp(gamma * log_q) * softplus(-u)
+
+
+# -------------------------------------------------------------------------------- regression
+# r = raw - y, formed in float64 from the inputs (LightGBM passes float64 scores: at y = 1e7
+# a float32 score cannot hold a residual of 0.3). Hessian modes (``hessian=`` of the robust
+# losses): "exact" the second derivative (floored at min_h), "irls" g / r (the curvature of
+# the majorising quadratic that touches the loss at r: a Newton step lands on the target, so
+# a leaf value is an IRLS-weighted mean residual; not the true hessian), "constant" 1.
+
+
+def squared_error_loss(raw, y):
+    r = raw - y
+    return 0.5 * r * r
+
+
+def squared_error_grad_hess(raw, y):
+    return raw - y, 1.0
+
+
+def huber_loss(raw, y, delta, mode, min_h):
+    """0.5 r^2 inside delta, delta (|r| - delta/2) beyond; with m = min(|r|, delta) it is
+    0.5 m^2 + delta (|r| - m) in both cases, without a branch and without overflow."""
+    a = abs(raw - y)
+    m = min(a, delta)
+    return 0.5 * m * m + delta * (a - m)
+
+
+def huber_grad_hess(raw, y, delta, mode, min_h):
+    """grad clip(r, -delta, delta); exact hess 1 inside delta and 0 beyond; irls
+    min(1, delta / |r|) (the classical Huber IRLS weight; 1 for delta = inf)."""
+    r = raw - y
+    a = abs(r)
+    inside = a <= delta
+    if mode == EXACT:
+        h = 1.0 if inside else 0.0
+    elif mode == IRLS:
+        h = 1.0 if inside else delta / a
+    else:
+        h = 1.0
+    return min(max(r, -delta), delta), max(h, min_h)
+
+
+def pseudo_huber_loss(raw, y, delta, mode, min_h):
+    """delta^2 (s - 1), s = sqrt(1 + (r/delta)^2): s - 1 = x^2 / (s + 1) avoids the cancellation
+    for small x = r / delta, and r (r / (s + 1)) = delta^2 x^2 / (s + 1) never overflows early."""
+    r = raw - y
+    return r * (r / (hypot1(r / delta) + 1.0))
+
+
+def pseudo_huber_grad_hess(raw, y, delta, mode, min_h):
+    """grad r / s, exact hess 1 / s^3 (XGBoost's reg:pseudohubererror), irls 1 / s.
+
+    Where |x| > 1e150, s = |x| to float64 precision and grad = delta sign(r) (r / s would be
+    0 where x overflows to inf).
+    """
+    r = raw - y
+    s = hypot1(r / delta)
+    g = r / s if s < 1e150 else math.copysign(delta, r)
+    if mode == EXACT:
+        h = 1.0 / (s * s * s)
+    elif mode == IRLS:
+        h = 1.0 / s
+    else:
+        h = 1.0
+    return g, max(h, min_h)
+
+
+def log_cosh_loss(raw, y, scale, mode, min_h):
+    """s^2 log cosh(r / s), written s (s log cosh) so that s^2 cannot overflow first."""
+    return scale * (scale * log_cosh((raw - y) / scale))
+
+
+def log_cosh_grad_hess(raw, y, scale, mode, min_h):
+    """In x = r / s: grad s tanh(x), exact hess sech^2(x), irls tanh(x) / x.
+
+    With e = exp(-2|x|) (|x| clamped at 400, where e is 0 already): tanh|x| = (1 - e)/(1 + e)
+    and sech^2 x = 4e / (1 + e)^2, one exp. For |x| < 1e-4 the cancellation in 1 - e is
+    avoided by tanh x = x - x^3/3 (next term 2x^5/15 < 1e-20 x) and sech^2 = 1 - tanh^2.
+    A division by s, not a product with 1/s: 1/s overflows for s < 5.6e-309.
+    """
+    x = (raw - y) / scale
+    a = abs(x)
+    e = math.exp(-2.0 * min(a, 400.0))
+    small = a < 1e-4
+    t = a * (1.0 - a * a / 3.0) if small else (1.0 - e) / (1.0 + e)
+    if mode == EXACT:
+        h = 1.0 - t * t if small else 4.0 * e / ((1.0 + e) * (1.0 + e))
+    elif mode == IRLS:
+        h = t / a if a > 0.0 else 1.0
+    else:
+        h = 1.0
+    return math.copysign(t, x) * scale, max(h, min_h)
+
+
+def pinball_loss(raw, y, alpha, scale, mode):
+    """(1 - alpha) r above the target, -alpha r below (the loss does not depend on the scale)."""
+    r = raw - y
+    return (1.0 - alpha) * r if r >= 0.0 else -alpha * r
+
+
+def pinball_grad_hess(raw, y, alpha, scale, mode):
+    """grad s (1 - alpha) above the target, -s alpha below, 0 on it (the subgradient that
+    holds a row there); hess 1 ("constant") or |grad / s| / max(|r| / s, QUANTILE_FLOOR)
+    ("irls": the Newton step -grad/hess is -r, floored so that rows near their target do not
+    dominate; written without a product that could overflow when s and |r| are both huge).
+    Not the true hessian, which is 0 almost everywhere."""
+    r = raw - y
+    if mode == CONSTANT:
+        h = 1.0
+    else:
+        h = (1.0 - alpha if r >= 0.0 else alpha) / max(abs(r) / scale, QUANTILE_FLOOR)
+    unit = 1.0 - alpha if r > 0.0 else (-alpha if r < 0.0 else 0.0)
+    return unit * scale, h
+
+
+# ------------------------------------------------------------------------ binary (logit link)
+def binary_focal_loss(raw, y, gamma, a0, a1, min_h):
+    """alpha_t (-q^gamma log p) at the true-class margin u = t raw, t = 2y - 1 (gamma = 0 and
+    a0 = a1 = 1: the logistic loss, log(1 + e^-u))."""
+    t = 2.0 * y - 1.0
+    return (a1 if y == 1.0 else a0) * focal_loss_of_margin(t * raw, gamma)
+
+
+def binary_focal_grad_hess(raw, y, gamma, a0, a1, min_h):
+    """alpha_t t f'(t raw) and alpha_t f''(t raw) (``focal_terms``); the hessian floored at
+    min_h where it is negative (confidently wrong samples, minimum about -0.047 at gamma = 2)
+    or tiny. gamma = 0 (logistic): grad s - y, hess s (1 - s) from one exp, with s - 1 taken
+    as -(1 - s) so that nothing cancels (s - 1 at z = 30 loses 3 digits)."""
+    a = a1 if y == 1.0 else a0
+    if gamma == 0.0:
+        e = math.exp(-abs(raw))
+        inv = 1.0 / (1.0 + e)
+        s = inv if raw >= 0.0 else e * inv  # sigmoid(raw)
+        q = e * inv if raw >= 0.0 else inv  # 1 - sigmoid(raw)
+        return a * ((1.0 - y) * s - y * q), max(a * e * inv * inv, min_h)
+    t = 2.0 * y - 1.0
+    _, _, _, _, fp, fpp = focal_terms(t * raw, gamma)
+    return a * t * fp, max(a * fpp, min_h)
+
+
+# ------------------------------------------------------------------- multi-class (softmax link)
+# With z the logits of a row and c its class: u = z_c - logsumexp_{j != c} z_j is the margin
+# of the true class, p_c = sigmoid(u), and the other classes share q = 1 - p in proportions
+# rho_j = softmax_{j != c}(z)_j (so p_j = rho_j q). The focal loss of the row is f(u) above.
+
+
+def _other_classes(z, c, scratch):
+    """(logsumexp of the other classes, their exp-sum s, index of the largest other class);
+    scratch[j] = exp(z_j - max_other) for j != c (the shift keeps every exponent <= 0)."""
+    k = z.shape[0]
+    m = -math.inf
+    jmax = -1
+    for j in range(k):
+        if j != c and z[j] > m:
+            m = float(z[j])
+            jmax = j
+    s = 0.0
+    for j in range(k):
+        if j != c:
+            scratch[j] = math.exp(float(z[j]) - m)
+            s += scratch[j]
+    return m + math.log(s), s, jmax
+
+
+def softmax_focal_row_loss(z, c, gamma, alpha, min_h):
+    """alpha_c (-q^gamma log p_c) of one row (gamma = 0, alpha = 1: the cross-entropy)."""
+    k = z.shape[0]
+    m = -math.inf
+    for j in range(k):
+        if j != c:
+            m = max(m, float(z[j]))
+    s = 0.0
+    for j in range(k):
+        if j != c:
+            s += math.exp(float(z[j]) - m)
+    return alpha[c] * focal_loss_of_margin(float(z[c]) - (m + math.log(s)), gamma)
+
+
+def softmax_focal_row_grad_hess(z, c, gamma, alpha, min_h, g, h, scratch):
+    """Exact gradient w.r.t. every logit and exact diagonal hessian of one row::
+
+        grad_c = alpha_c f'(u)              grad_j = -alpha_c f'(u) rho_j
+        hess_c = alpha_c f''(u)
+        hess_j = alpha_c q^gamma [ p_j (1 - p_j)
+                                   + gamma rho_j p (2 rho_j q (1 + log p) - log p
+                                                    - (gamma - 1) rho_j p log p) ]
+
+    regrouped so that gamma = 0 is exactly the cross-entropy diagonal p_j (1 - p_j) and
+    nothing cancels: 1 - p_j = p + q (1 - rho_j), and 1 - rho_j (near 0 only for the largest
+    other class) is the sum of the remaining rho. Hessians floored at min_h.
+    """
+    k = z.shape[0]
+    lse_o, s, jmax = _other_classes(z, c, scratch)
+    log_p, p, q, qg, fp, fpp = focal_terms(float(z[c]) - lse_o, gamma)
+    a = alpha[c]
+    rest = 0.0  # the exp-sum of the others but the largest
+    for j in range(k):
+        if j != c and j != jmax:
+            rest += scratch[j]
+    for j in range(k):
+        if j == c:
+            g[j] = a * fp
+            h[j] = max(a * fpp, min_h)
+        else:
+            rho = scratch[j] / s
+            one_minus_rho = rest / s if j == jmax else 1.0 - rho
+            g[j] = -a * fp * rho
+            bracket = 2.0 * rho * q * (1.0 + log_p) - log_p - (gamma - 1.0) * rho * p * log_p
+
+            h[j] = max(a * qg * (rho * q * (p + q * one_minus_rho) + gamma * rho * p * bracket), min_h)

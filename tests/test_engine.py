@@ -1,0 +1,244 @@
+"""The loops (``gbobjectives._engine``): compiled and plain paths give the same numbers,
+every branch of every formula against an independent reference, and what the frameworks
+receive (new float32 arrays, rounded once from the float64 result)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import gbobjectives as gb
+from gbobjectives import _engine
+from gbobjectives._objective import Prepared, compute, grad_hess
+from tests import _reference
+from tests._cases import LOSS_INSTANCES, loss_id, make_data
+
+needs_numba = pytest.mark.skipif(not _engine.available(), reason="numba is not available")
+
+
+def _both_paths(loss, y, raw, w):
+    """(grad, hess, loss) from the compiled loop and from the same loop run by Python."""
+    st = Prepared(loss, y, w)
+    at = loss._at(st.y, raw, st.w)
+    out = []
+    for compiled in (True, False):
+        g, h = at._weighted_grad_hess(st.y, raw, st.w, compiled=compiled)
+        formulas, params, w_eff = at._plan(st.y, st.w)
+        out.append((g, h, _engine.loss(formulas, params, raw, st.y, w_eff, compiled=compiled)))
+    return out
+
+
+@needs_numba
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_compiled_and_plain_paths_give_the_same_bits(loss, dtype, weighted):
+    """One source, two ways of running it: numba's compilation of the loop and Python's run
+    of the very same functions agree to the last bit (no fast-math, the same libm calls)."""
+    y, raw = make_data(loss, n=301, scale=3.0)
+    w = np.random.default_rng(2).uniform(0.1, 3.0, size=len(y)) if weighted else None
+    (g1, h1, l1), (g2, h2, l2) = _both_paths(loss, y, raw.astype(dtype), w)
+    np.testing.assert_array_equal(g1, g2)
+    np.testing.assert_array_equal(h1, h2)
+    np.testing.assert_array_equal(l1, l2)
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
+def test_frameworks_get_the_float64_result_rounded_once_to_float32(loss):
+    y, raw = make_data(loss, n=301, scale=3.0)
+    for dtype in (np.float32, np.float64):
+        r = raw.astype(dtype)
+        g, h = compute(loss, Prepared(loss, y, None), r, "sklearn")
+        assert g.dtype == np.float32 and h.dtype == np.float32
+        g64, h64 = loss.gradient_hessian(y, r)
+        np.testing.assert_array_equal(g, g64.astype(np.float32))
+        np.testing.assert_array_equal(h, h64.astype(np.float32))
+
+
+@pytest.mark.parametrize("loss", LOSS_INSTANCES, ids=loss_id)
+def test_framework_path_is_finite_and_positive_at_extreme_margins(loss):
+    y, raw = make_data(loss, n=40)
+    for m in (1e4, 1e18, 3e38):
+        big = np.where(raw >= np.median(raw), m, -m).astype(np.float32)
+        for r in (big, -big):
+            st = Prepared(loss, y, None)
+            with np.errstate(over="raise", invalid="raise", divide="raise"):
+                g, h = compute(loss, st, r, "sklearn")
+            assert np.all(np.isfinite(g)) and np.all(np.isfinite(h)) and np.all(h > 0)
+
+
+def test_each_call_returns_new_arrays_that_a_later_call_does_not_overwrite():
+    import xgboost as xgb
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 3)), rng.normal(size=200)
+    d = xgb.DMatrix(X, label=y)
+    loss = gb.Huber()
+    raw = np.zeros(200, dtype=np.float32)
+    g1, h1 = loss(raw, d)
+    kept = g1.copy(), h1.copy()
+    g2, h2 = loss(raw + 1, d)
+    assert g1 is not g2 and not np.shares_memory(g1, g2)
+    np.testing.assert_array_equal(g1, kept[0])
+    np.testing.assert_array_equal(h1, kept[1])
+
+
+@needs_numba
+def test_training_without_numba_gives_the_same_model(tmp_path):
+    code = """
+import numpy as np, xgboost as xgb, lightgbm as lgb
+import gbobjectives as gb
+from gbobjectives import _engine
+from gbobjectives.adapters import xgboost as gbx
+rng = np.random.default_rng(0)
+X = rng.normal(size=(500, 4)); y = X[:, 0] + rng.standard_t(2, size=500)
+out = [_engine.available()]
+for loss in (gb.PseudoHuber(), gb.LogCosh()):
+    b = xgb.train(gbx.params(loss, y), xgb.DMatrix(X, label=y), 20, obj=loss)
+    out.append(b.predict(xgb.DMatrix(X)).tolist())
+yb = (y > 0.5).astype(float)
+loss = gb.BinaryFocal()
+b = xgb.train(gbx.params(loss, yb), xgb.DMatrix(X, label=yb), 20, obj=loss)
+out.append(b.predict(xgb.DMatrix(X)).tolist())
+import json; print(json.dumps(out))
+"""
+    import json
+    import os
+
+    runs = []
+    for disable in ("0", "1"):
+        env = {**os.environ, "GBOBJECTIVES_DISABLE_NUMBA": disable}
+        res = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+        )
+        assert res.returncode == 0, res.stderr
+        runs.append(json.loads(res.stdout))
+    assert runs[0][0] is True and runs[1][0] is False
+    for a, b in zip(runs[0][1:], runs[1][1:]):  # the same gradients to the bit: the same model
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("scale", [1e-30, 1e-20, 1e-16, 1e13, 1e20, 1e30])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda s: gb.PseudoHuber(s, hessian="exact"),
+        lambda s: gb.PseudoHuber(s),
+        lambda s: gb.Huber(s),
+        lambda s: gb.Huber(s, hessian="exact"),
+        lambda s: gb.LogCosh(scale=s),
+        lambda s: gb.LogCosh(scale=s, hessian="exact"),
+        lambda s: gb.Quantile(0.3, scale=s),
+    ],
+    ids=["pseudo_exact", "pseudo_irls", "huber_irls", "huber_exact", "logcosh", "logcosh_exact", "quantile"],
+)
+def test_formulas_are_scale_equivariant_at_any_scale(make, scale):
+    """A data-derived delta or scale follows the target, which may be 1e-25 or 1e25: with
+    residuals and scale both times c, gradients are c times those at unit scale and the
+    (dimensionless) hessians are the same, on the frameworks' float32 path too."""
+    loss, unit = make(scale), make(1.0)
+    y, raw = make_data(unit, n=101)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        g, h = grad_hess(loss, y * scale, raw * scale, None, "sklearn")
+    g1, h1 = unit.gradient_hessian(y, raw)
+    assert np.all(np.isfinite(g)) and np.all(h > 0)
+    np.testing.assert_allclose(g / scale, g1, rtol=1e-6, atol=1e-6 * np.max(np.abs(g1)))
+    np.testing.assert_allclose(h, h1, rtol=1e-6)
+def test_pseudo_huber_default_on_a_tiny_target_is_finite():
+    y = np.array([1e-25, 2e-25, 3e-25, 5e-25])
+    g, h = gb.PseudoHuber()(y, np.full(4, 2e-25))
+    g1, h1 = gb.PseudoHuber()(y * 1e25, np.full(4, 2.0))
+    np.testing.assert_allclose(g * 1e25, g1, rtol=1e-6, atol=1e-12)  # 2e-25 * 1e25 is not 2.0
+    np.testing.assert_allclose(h, h1, rtol=1e-6)
+
+
+# ------------------------------------------------------------------ every branch, both sides
+# Each formula branches on a threshold: |r| against delta, pseudo-Huber's overflow guard at
+# |r / delta| = 1e150, log-cosh's tanh series below |x| = 1e-4 and its exp clamp at 400,
+# Quantile's hessian floor at 0.3 scale and r = 0, focal's log1p series below e = 1e-4
+# (|u| ~ 9.21), its gamma = 0 and gamma = 2 shortcuts and its clamp at U_MAX = 1e6. The
+# residuals below sit on both sides of each, and the result must agree with the textbook
+# forms of tests/_reference.py there, for float32 and float64 margins.
+def _around(points):
+    out = [0.0]
+    for p in points:
+        for f in (1 - 1e-6, 1.0, 1 + 1e-6):
+            out += [p * f, -p * f]
+    return np.array(out)
+
+
+BRANCH_CASES = []
+for mode in ("exact", "irls", "constant"):
+    for d in (1.0, 1e-16, 1e19):
+        BRANCH_CASES.append((gb.Huber(delta=d, hessian=mode), _around([d, 10 * d, 0.1 * d])))
+    for d in (1.0, 1e-16, 1e13):
+        BRANCH_CASES.append((gb.PseudoHuber(delta=d, hessian=mode), _around([d, 1e6 * d, 1e18 * d])))
+    for s in (1.0, 1e-3, 1e3):
+        r = _around([1e-4 * s, s, 300 * s, 1e-9 * s])
+        BRANCH_CASES.append((gb.LogCosh(scale=s, hessian=mode), r))
+for mode in ("irls", "constant"):
+    for a in (0.1, 0.9):
+        for s in (1.0, 1e-3, 1e4):
+            r = _around([0.3 * s, s, 1e-300, 10 * s])
+            BRANCH_CASES.append((gb.Quantile(a, scale=s, hessian=mode), r))
+for g in (0.0, 0.5, 2.0, 5.0):
+    BRANCH_CASES.append((gb.BinaryFocal(gamma=g), _around([1e-8, 1.0, 9.2103, 30.0, 700.0])))
+
+
+@pytest.mark.parametrize("loss, r", BRANCH_CASES, ids=[f"{loss_id(c[0])}" for c in BRANCH_CASES])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_branch_agrees_with_the_textbook_forms_on_both_sides(loss, r, dtype):
+    if loss.task == "binary":  # u = (2y - 1) * margin: both labels at every margin
+        y, raw = np.repeat([0.0, 1.0], len(r)), np.tile(r, 2)
+    else:
+        y, raw = np.zeros(len(r)), r
+    raw = raw.astype(dtype)
+    g, h = loss.gradient_hessian(y, raw)
+    g_ref, h_ref = _reference.grad_hess(loss, y, raw)
+    np.testing.assert_allclose(g, g_ref, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(h, h_ref, rtol=1e-12, atol=1e-300)
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 5.0])
+def test_focal_is_constant_beyond_the_margin_clamp(gamma):
+    """Beyond |u| = U_MAX = 1e6 the margin is clipped: every term is constant there to
+    float64 precision, so the results at 1e6 and 1e300 are the same."""
+    loss = gb.BinaryFocal(gamma=gamma)
+    y = np.array([0.0, 1.0, 0.0, 1.0])
+    g1, h1 = loss.gradient_hessian(y, np.array([1e6, 1e6, -1e6, -1e6]) * (1 - 1e-9))
+    g2, h2 = loss.gradient_hessian(y, np.array([1e300, 1e300, -1e300, -1e300]))
+    np.testing.assert_array_equal(g1, g2)
+    np.testing.assert_array_equal(h1, h2)
+
+
+def test_softmax_focal_at_ties_and_large_margins():
+    """Two other classes tied for the largest softmax share (the 1 - rho_max branch), and
+    margins far apart."""
+    raw = np.array([[0.0, 5.0, 5.0], [40.0, -40.0, 0.0], [-30.0, 30.0, 30.0], [1e-7, 0.0, -1e-7]])
+    y = np.array([0.0, 1.0, 0.0, 2.0])
+    for loss in (gb.SoftmaxFocal(3, gamma=2.0), gb.SoftmaxFocal(3, gamma=0.5), gb.SoftmaxCrossEntropy(3)):
+        for dtype in (np.float32, np.float64):
+            g, h = loss.gradient_hessian(y, raw.astype(dtype))
+            g_ref, h_ref = _reference.grad_hess(loss, y, raw.astype(dtype))
+            np.testing.assert_allclose(g, g_ref, rtol=1e-9, atol=1e-30)
+            np.testing.assert_allclose(h, h_ref, rtol=1e-9, atol=1e-30)
+
+
+@pytest.mark.parametrize("make", [lambda: gb.Huber(hessian="exact"), lambda: gb.Huber()], ids=["exact", "irls"])
+def test_a_data_derived_delta_is_the_residual_of_its_own_row_with_float32_labels(make):
+    """XGBoost passes float32 labels and margins: the residual the delta is read off is formed
+    in float64, as in the formulas, so the row at the quantile lies on the kink, inside
+    (measured before: numpy's float32 subtraction put it outside, its exact hessian 1e-3
+    instead of 1, and the fit stopped being scale-equivariant)."""
+    rng = np.random.default_rng(0)
+    y = (rng.normal(size=600) * 3).astype(np.float32)
+    raw = np.full(600, np.float32(0.1411164), dtype=np.float32)
+    loss = make()
+    at = loss._at(y.astype(np.float64), raw, None)
+    row = np.argmin(np.abs(np.abs(raw.astype(np.float64) - y) - at.delta))
+    assert abs(float(raw[row]) - float(y[row])) == at.delta
+    g, h = grad_hess(loss, y, raw, None, "sklearn")
+    assert h[row] == 1.0 and abs(g[row]) == np.float32(at.delta)
