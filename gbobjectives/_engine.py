@@ -78,7 +78,7 @@ def _element_grad_hess_loop(formula, label_is_bad, stamp, f64):
             yi = f64(y[i])
             wi = f64(w[i]) if has_w else 1.0
             bad += label_is_bad(yi) + weight_is_bad(wi)
-            gi, hi = formula(f64(raw[i]), yi, *params)
+            gi, hi = formula(f64(raw[i]), yi, params)
             g[i] = gi * wi
             h[i] = hi * wi
         return bad
@@ -91,7 +91,7 @@ def _element_loss_loop(formula, label_is_bad, stamp, f64):
         out[:] = 0 * stamp
         for i in range(raw.shape[0]):
             wi = f64(w[i]) if has_w else 1.0
-            out[i] = formula(f64(raw[i]), f64(y[i]), *params) * wi
+            out[i] = formula(f64(raw[i]), f64(y[i]), params) * wi
         return 0
 
     return loop
@@ -113,7 +113,7 @@ def _row_grad_hess_loop(formula, label_is_bad, stamp, f64):
                     g[i, j] = 0.0
                     h[i, j] = 0.0
                 continue
-            formula(raw[i], int(yi), *params, gr, hr, scratch)
+            formula(raw[i], int(yi), params, gr, hr, scratch)
             for j in range(k):
                 g[i, j] = gr[j] * wi
                 h[i, j] = hr[j] * wi
@@ -127,7 +127,7 @@ def _row_loss_loop(formula, label_is_bad, stamp, f64):
         out[:] = 0 * stamp
         for i in range(raw.shape[0]):
             wi = f64(w[i]) if has_w else 1.0
-            out[i] = formula(raw[i], int(y[i]), *params) * wi
+            out[i] = formula(raw[i], int(y[i]), params) * wi
         return 0
 
     return loop
@@ -155,7 +155,9 @@ def _make_jitable(func) -> None:
 
 @functools.cache
 def _register(func) -> None:
-    _numba().extending.register_jitable(func)
+    # inlined into the loop at numba's level: LLVM does not inline a formula as large as the
+    # focal loss's by itself, and a call in the loop body stops vectorisation
+    _numba().extending.register_jitable(inline="always")(func)
 
 
 def _functions_called(func, seen):

@@ -14,14 +14,16 @@ from gbobjectives.losses import Formulas, RegressionLoss
 # The Cauchy (Lorentzian) loss, L = c^2/2 log(1 + (r/c)^2): its pointwise math, its start and
 # (through RegressionLoss) its link, nothing else. It runs in the generic battery and in all
 # four interfaces (tests/test_new_loss.py).
-def cauchy_loss(raw, y, c, exact):
+def cauchy_loss(raw, y, params):
+    c, exact = params
     x = (raw - y) / c
     return 0.5 * c * c * math.log1p(x * x)
 
 
-def cauchy_grad_hess(raw, y, c, exact):
+def cauchy_grad_hess(raw, y, params):
     """grad r / (1 + x^2); exact hess (1 - x^2) / (1 + x^2)^2, negative beyond |r| = c, so
     floored at 1e-6; irls hess g / r = 1 / (1 + x^2)."""
+    c, exact = params
     r = raw - y
     x = r / c
     d = 1.0 + x * x

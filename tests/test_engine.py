@@ -227,7 +227,7 @@ def test_softmax_focal_at_ties_and_large_margins():
             np.testing.assert_allclose(h, h_ref, rtol=1e-9, atol=1e-30)
 
 
-@pytest.mark.parametrize("make", [lambda: gb.Huber(hessian="exact"), lambda: gb.Huber()], ids=["exact", "irls"])
+@pytest.mark.parametrize("make", [lambda: gb.Huber(hessian="exact"), gb.Huber], ids=["exact", "irls"])
 def test_a_data_derived_delta_is_the_residual_of_its_own_row_with_float32_labels(make):
     """XGBoost passes float32 labels and margins: the residual the delta is read off is formed
     in float64, as in the formulas, so the row at the quantile lies on the kink, inside
@@ -242,3 +242,15 @@ def test_a_data_derived_delta_is_the_residual_of_its_own_row_with_float32_labels
     assert abs(float(raw[row]) - float(y[row])) == at.delta
     g, h = grad_hess(loss, y, raw, None, "sklearn")
     assert h[row] == 1.0 and abs(g[row]) == np.float32(at.delta)
+
+
+def test_log1p_unit_is_within_3_ulp_of_numpy():
+    """The vectorisable log1p that the focal loss uses (pointwise.log1p_unit), over [0, 1]
+    and down to tiny arguments, where log(1 + e) itself would lose every digit."""
+    from gbobjectives import pointwise
+
+    rng = np.random.default_rng(0)
+    e = np.r_[rng.random(20000), 10 ** rng.uniform(-300, 0, 20000), 0.0, 0.41421356237309503, 1.0]
+    ours = np.array([pointwise.log1p_unit(v) for v in e.tolist()])
+    ref = np.log1p(e)
+    assert np.all(np.abs(ours - ref) <= 3 * np.spacing(ref))

@@ -11,9 +11,9 @@ from sklearn.metrics import log_loss
 
 import gbobjectives as gb
 from gbobjectives import pointwise
-from gbobjectives.losses import Formulas
 from gbobjectives.adapters import lightgbm as gbl
 from gbobjectives.adapters import xgboost as gbx
+from gbobjectives.losses import Formulas
 
 LGB_QUIET = {"verbose": -1}
 
@@ -156,12 +156,14 @@ def test_focal_gamma_zero_reproduces_binary_logistic(weighted):
     )
 
 
-def _scaled_softmax_row_loss(z, c, gamma, alpha, min_h, factor):
-    return pointwise.softmax_focal_row_loss(z, c, gamma, alpha, min_h)
+def _scaled_softmax_row_loss(z, c, params):
+    gamma, alpha, min_h, factor = params
+    return pointwise.softmax_focal_row_loss(z, c, (gamma, alpha, min_h))
 
 
-def _scaled_softmax_row_grad_hess(z, c, gamma, alpha, min_h, factor, g, h, scratch):
-    pointwise.softmax_focal_row_grad_hess(z, c, gamma, alpha, min_h, g, h, scratch)
+def _scaled_softmax_row_grad_hess(z, c, params, g, h, scratch):
+    gamma, alpha, min_h, factor = params
+    pointwise.softmax_focal_row_grad_hess(z, c, (gamma, alpha, min_h), g, h, scratch)
     for j in range(z.shape[0]):
         h[j] *= factor
 

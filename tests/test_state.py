@@ -16,9 +16,9 @@ import xgboost as xgb
 
 import gbobjectives as gb
 from gbobjectives import pointwise
-from gbobjectives.losses import Formulas
 from gbobjectives.adapters import lightgbm as gbl
 from gbobjectives.adapters import xgboost as gbx
+from gbobjectives.losses import Formulas
 
 
 def regression(n=2000, seed=0, scale=1.0):
@@ -211,12 +211,12 @@ def test_losses_are_equal_by_value_and_unhashable():
         hash(gb.Huber(2.0))
 
 
-def _shifted_huber_loss(raw, y, delta, mode, min_h):
-    return pointwise.huber_loss(raw - 1.0, y, delta, mode, min_h)
+def _shifted_huber_loss(raw, y, params):
+    return pointwise.huber_loss(raw - 1.0, y, params)
 
 
-def _shifted_huber_grad_hess(raw, y, delta, mode, min_h):
-    return pointwise.huber_grad_hess(raw - 1.0, y, delta, mode, min_h)
+def _shifted_huber_grad_hess(raw, y, params):
+    return pointwise.huber_grad_hess(raw - 1.0, y, params)
 
 
 class ShiftedHuber(gb.Huber):
