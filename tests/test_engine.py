@@ -254,3 +254,32 @@ def test_log1p_unit_is_within_3_ulp_of_numpy():
     ours = np.array([pointwise.log1p_unit(v) for v in e.tolist()])
     ref = np.log1p(e)
     assert np.all(np.abs(ours - ref) <= 3 * np.spacing(ref))
+
+
+@pytest.mark.parametrize("mode", ["exact", "irls", "constant"])
+def test_pseudo_huber_where_r_over_delta_overflows(mode):
+    """Beyond |r / delta| = 1e150 (a delta far below the residuals), s = |r / delta| and the
+    gradient is delta sign(r): r / s itself would be 0 once r / delta overflows to inf."""
+    loss = gb.PseudoHuber(1e-200, hessian=mode)
+    y = np.zeros(4)
+    raw = np.array([1.0, -1.0, 1e-49, -1e-51])  # |r / delta| 1e200, 1e200, 1e151, 1e149
+    g, h = loss.gradient_hessian(y, raw)
+    np.testing.assert_allclose(g, [1e-200, -1e-200, 1e-200, -1e-200], rtol=1e-12)
+    assert np.all(h == {"constant": 1.0}.get(mode, loss.min_hessian)) or mode == "irls"
+    if mode == "irls":  # 1 / s, floored
+        np.testing.assert_allclose(h, np.maximum([1e-200, 1e-200, 1e-151, 1e-149], 1e-12))
+
+
+def test_softmax_hessian_of_a_class_holding_nearly_all_the_probability():
+    """The largest other class can hold all but 1e-18 of the probability while the true
+    class holds 1e-26: its p_j (1 - p_j) needs 1 - p_j as the sum of the others' shares;
+    1 - p_j computed by subtraction is 0 in float64, and the hessian 1e-26 instead of 4e-18."""
+    loss = gb.SoftmaxCrossEntropy(3, min_hessian=1e-300)
+    raw = np.array([[-30.0, 30.0, -10.0], [0.0, 45.0, 2.0]])
+    y = np.array([0, 0])
+    _, h = loss.gradient_hessian(y, raw)
+    logp = raw - np.log(np.sum(np.exp(raw - raw.max(axis=1, keepdims=True)), axis=1, keepdims=True))
+    logp = logp - raw.max(axis=1, keepdims=True)
+    p = np.exp(logp)
+    rest = np.array([[p[i, [m for m in range(3) if m != j]].sum() for j in range(3)] for i in range(2)])
+    np.testing.assert_allclose(h, p * rest, rtol=1e-9)
