@@ -216,13 +216,15 @@ def pseudo_huber_loss(raw, y, params):
 def pseudo_huber_grad_hess(raw, y, params):
     """grad r / s, exact hess 1 / s^3 (XGBoost's reg:pseudohubererror), irls 1 / s.
 
-    One division, 1 / s, for both (a division costs several multiplications in the loop).
+    One division per row, 1 / s, for both (a division costs several multiplications in the
+    loop; r / delta is r (1 / delta), 1 / delta taken once per call).
     Where |x| > 1e150, s = |x| to float64 precision and grad = delta sign(r) (r / s would be
     0 where x overflows to inf).
     """
     delta, mode, min_h = params
     r = raw - y
-    s = hypot1(r / delta)
+    inv_delta = 1.0 / delta  # once per call (the loop hoists it); a division where it overflows
+    s = hypot1(r * inv_delta if inv_delta < 1e300 else r / delta)
     inv_s = 1.0 / s
     g = r * inv_s if s < 1e150 else math.copysign(delta, r)
     if mode == EXACT:
@@ -287,7 +289,9 @@ def pinball_grad_hess(raw, y, params):
     if mode == CONSTANT:
         h = 1.0
     else:
-        h = (1.0 - alpha if r >= 0.0 else alpha) / max(abs(r) / scale, QUANTILE_FLOOR)
+        inv_scale = 1.0 / scale  # once per call (the loop hoists it), except where it overflows
+        a = abs(r) * inv_scale if inv_scale < 1e300 else abs(r) / scale
+        h = (1.0 - alpha if r >= 0.0 else alpha) / max(a, QUANTILE_FLOOR)
     unit = 1.0 - alpha if r > 0.0 else (-alpha if r < 0.0 else 0.0)
     return unit * scale, h
 

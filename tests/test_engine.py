@@ -283,3 +283,16 @@ def test_softmax_hessian_of_a_class_holding_nearly_all_the_probability():
     p = np.exp(logp)
     rest = np.array([[p[i, [m for m in range(3) if m != j]].sum() for j in range(3)] for i in range(2)])
     np.testing.assert_allclose(h, p * rest, rtol=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e-305, 1e-300, 1e-299])
+def test_tiny_scales_where_their_inverse_overflows(scale):
+    """1 / delta (pseudo-Huber) and 1 / scale (Quantile, log-cosh) are taken once per call,
+    except below 1e-300, where the inverse would overflow: a division then (float64 API)."""
+    for make in (gb.PseudoHuber, lambda s: gb.LogCosh(scale=s), lambda s: gb.Quantile(0.3, scale=s)):
+        loss, unit = make(scale), make(1.0)
+        y, raw = make_data(unit, n=101)
+        g, h = loss.gradient_hessian(y * scale, raw * scale)
+        g1, h1 = unit.gradient_hessian(y, raw)
+        np.testing.assert_allclose(g / scale, g1, rtol=1e-9, atol=1e-9 * np.max(np.abs(g1)))
+        np.testing.assert_allclose(h, h1, rtol=1e-9)
