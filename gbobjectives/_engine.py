@@ -182,13 +182,20 @@ def _stamp(*funcs) -> int:
         h.update(f"{f.__module__}.{f.__qualname__}".encode())
         h.update(code.co_code)
         h.update(repr((code.co_consts, code.co_names, f.__defaults__)).encode())
+        # the values of the constants it names (QUANTILE_FLOOR, U_MAX, the mode codes)
+        for name in code.co_names:
+            value = f.__globals__.get(name)
+            if isinstance(value, (int, float, str, tuple)):
+                h.update(f"{name}={value!r}".encode())
     return int(h.hexdigest()[:15], 16)
 
 
 @functools.cache
 def _loop(shape: str, what: str, formula, label_is_bad, compiled: bool):
     f64 = np.float64 if compiled else float
-    loop = _FACTORIES[shape, what](formula, label_is_bad, _stamp(formula, label_is_bad), f64)
+    # every function the loop runs: the formula, the label checks it closes over
+    stamp = _stamp(formula, label_is_bad, pw.weight_is_bad, pw.class_label_is_bad)
+    loop = _FACTORIES[shape, what](formula, label_is_bad, stamp, f64)
     if not compiled:
         return loop
     _make_jitable(formula)

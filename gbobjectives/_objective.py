@@ -237,9 +237,11 @@ def _checks_in_loop(loss) -> bool:
     """True where the labels may go to the loop unvalidated (it checks them as it reads them).
 
     Not for losses whose ``_at`` reads the labels as class indices (class counts), nor for
-    multi-output labels (class indices, 2-D quantile labels): those are validated first.
+    multi-output labels (class indices, 2-D quantile labels), nor where the loop's check is
+    not the whole of the loss's ``_check_y`` (``Loss._labels_checked_in_loop``: a subclass
+    that narrows or transforms its labels): those are validated first.
     """
-    return not loss._at_reads_labels and loss.n_outputs == 1
+    return not loss._at_reads_labels and loss.n_outputs == 1 and loss._labels_checked_in_loop()
 
 
 def grad_hess(loss, y_true, raw, sample_weight, framework: str):

@@ -524,7 +524,7 @@ def _compare(X, y, task, folds, candidates, baselines, bar, curves, *, n_estimat
         row["fit_s"] = float(np.mean(seconds))
         rows.append(row)
 
-    _warm_up_kernels([build_loss(n, p) for n, p, _, _ in candidates], task, classes)
+    _warm_up_loops([build_loss(n, p) for n, p, _, _ in candidates], task, classes)
     common = dict(n_estimators=n_estimators, learning_rate=learning_rate, random_state=seed)
     for name, p, backend, tag in candidates:
         label = name + "".join(f":{k}={v}" for k, v in p.items())
@@ -550,7 +550,7 @@ def _compare(X, y, task, folds, candidates, baselines, bar, curves, *, n_estimat
     return rows, learning
 
 
-def _warm_up_kernels(losses, task, classes):
+def _warm_up_loops(losses, task, classes):
     """Load (or compile) each loss's loop once before timing, so that no fit time in the table
     includes that one-off cost (about 0.5 s for all loops from numba's cache)."""
     from ._objective import grad_hess

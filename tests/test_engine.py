@@ -296,3 +296,19 @@ def test_tiny_scales_where_their_inverse_overflows(scale):
         g1, h1 = unit.gradient_hessian(y, raw)
         np.testing.assert_allclose(g / scale, g1, rtol=1e-9, atol=1e-9 * np.max(np.abs(g1)))
         np.testing.assert_allclose(h, h1, rtol=1e-9)
+
+
+def test_the_disk_cache_key_follows_the_constants_a_formula_names():
+    """numba's disk cache keys a loop by its closure's variables, which name the formula
+    functions only: the stamp is what changes when a formula's code, or a constant it reads
+    (QUANTILE_FLOOR, U_MAX, a mode code), changes."""
+    import types
+
+    def make(floor):
+        mod = types.ModuleType("tmp_formulas")
+        source = f"FLOOR = {floor!r}\ndef f(raw, y, params):\n    return raw - y, max(1.0, FLOOR)\n"
+        exec(source, mod.__dict__)
+        return mod.f
+
+    assert _engine._stamp(make(0.3)) != _engine._stamp(make(0.1))
+    assert _engine._stamp(make(0.3)) == _engine._stamp(make(0.3))

@@ -367,3 +367,54 @@ def test_a_lightgbm_model_pickled_by_version_0_1_0_still_predicts_with_its_start
     revived = gbl.Model.__new__(gbl.Model)
     revived.__setstate__(old_state)
     np.testing.assert_allclose(revived.raw(X), want, rtol=1e-12)
+
+
+# ------------------------------------------- subclasses and the labels the loop checks itself
+class _NonNegativeSquaredError(gb.SquaredError):
+    """Narrows the labels in its own _check_y: the loop's per-row check is not all of it."""
+
+    def _check_y(self, y):
+        y = super()._check_y(y)
+        if np.any(y < 0):
+            raise ValueError("y_true must be >= 0")
+        return y
+
+
+def _binary_grad_hess_of_my_own(raw, y, params):
+    return pointwise.binary_focal_grad_hess(raw, y, params)
+
+
+class _LogisticWithOwnFormulas(gb.Logistic):
+    """New formulas with the default (real-valued) label check: the binary check must not be lost."""
+
+    formulas = Formulas(pointwise.binary_focal_loss, _binary_grad_hess_of_my_own)
+
+
+def test_a_subclass_that_narrows_its_labels_is_refused_on_every_path():
+    y, raw = np.array([1.0, -5.0, 2.0]), np.zeros(3, dtype=np.float32)
+    loss = _NonNegativeSquaredError()
+    with pytest.raises(ValueError, match=">= 0"):
+        gb.adapters.SklearnObjective(loss)(y, raw)
+    with pytest.raises(ValueError, match=">= 0"):
+        loss(raw, xgb.DMatrix(np.zeros((3, 1)), label=y))
+
+
+def test_a_binary_subclass_with_formulas_of_its_own_keeps_the_binary_label_check():
+    y, raw = np.array([0.0, 1.0, 0.5, 3.0]), np.zeros(4, dtype=np.float32)
+    loss = _LogisticWithOwnFormulas()
+    with pytest.raises(ValueError, match="contains 0.5"):
+        loss(raw, xgb.DMatrix(np.zeros((4, 1)), label=y))
+
+
+def test_a_subclass_overriding_the_old_extension_points_is_refused():
+    with pytest.raises(TypeError, match="_grad_hess.*no longer calls"):
+
+        class _Old(gb.SquaredError):
+            def _grad_hess(self, y, raw):
+                return 3 * (raw - y), np.ones_like(raw)
+
+
+def test_class_balanced_with_every_weight_zero_gives_zero_gradients():
+    loss = gb.ClassBalanced(gb.Logistic(), beta=0.99)
+    g, h = loss.gradient_hessian(np.array([0.0, 1.0, 1.0]), np.zeros(3), np.zeros(3))
+    assert np.all(g == 0) and np.all(h == 0)

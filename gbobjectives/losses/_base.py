@@ -48,6 +48,21 @@ class Loss:
     min_hessian = 0.0
     # True where ``_at`` reads the labels as class indices (so they must be valid first)
     _at_reads_labels = False
+    # The per-row check (``gbobjectives.pointwise``) equivalent to ``_check_y``, declared by the
+    # class that defines ``_check_y``; None: no such check, labels are validated first.
+    _label_check = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # the methods through which losses computed their math before version 0.2: a subclass
+        # that overrides one would be silently ignored, so it is refused
+        old = [m for m in ("_grad_hess", "_loss", "_kernel_spec") if m in cls.__dict__]
+        if old:
+            raise TypeError(
+                f"{cls.__name__} defines {', '.join(old)}, which gbobjectives no longer calls: a "
+                "loss names its pointwise formulas instead (formulas = Formulas(loss_fn, "
+                "grad_hess_fn); see gbobjectives.pointwise)"
+            )
 
     # ------------------------------------------------------------------ parameters
     @classmethod
@@ -129,7 +144,7 @@ class Loss:
 
     # ------------------------------------------------------------------ input checks
     def _check_raw(self, raw_prediction) -> np.ndarray:
-        # The kernels compute in float64 whatever the input (float32 squares overflow at 1.8e19).
+        # The formulas compute in float64 whatever the input (float32 squares overflow at 1.8e19).
         raw = as_float_array("raw_prediction", raw_prediction).astype(np.float64, copy=False)
         k = self.n_outputs
         if k == 1:
@@ -139,8 +154,17 @@ class Loss:
         check_finite("raw_prediction", raw)
         return raw
 
+    def _labels_checked_in_loop(self) -> bool:
+        """True where the loop's per-row label check is the whole of ``_check_y``: the class
+        whose ``_check_y`` is in effect declared ``_label_check`` beside it, the formulas use
+        that check, and ``_check_y`` returns the labels unchanged (a subclass that narrows or
+        transforms the labels in its own ``_check_y`` gets them validated first)."""
+        owner = next(c for c in type(self).__mro__ if "_check_y" in c.__dict__)
+        check = owner.__dict__.get("_label_check")
+        return check is not None and self.formulas is not None and self.formulas.label_is_bad is check
+
     def _check_y(self, y: np.ndarray) -> np.ndarray:
-        """Validate labels (a float array); return them in the form the kernels use."""
+        """Validate labels (a float array); return them in the form the formulas use."""
         raise NotImplementedError
 
     def validate_y(self, y_true) -> np.ndarray:

@@ -107,6 +107,7 @@ class _BinaryLoss(Loss):
     link = LogitLink()
     n_classes = 2
     formulas = Formulas(pw.binary_focal_loss, pw.binary_focal_grad_hess, label_is_bad=pw.binary_label_is_bad)
+    _label_check = pw.binary_label_is_bad  # the loop's per-row version of _check_y below
 
     def _formula_params(self):
         a0, a1 = self._class_weights()
@@ -370,7 +371,8 @@ class ClassBalanced(Loss):
             denom = -np.expm1(counts * np.log(beta))
             w = np.divide(1.0 - beta, denom, out=np.zeros_like(counts), where=counts > 0)
         if self.normalize == "samples":
-            return w * counts.sum() / np.sum(w * counts)
+            total = np.sum(w * counts)  # 0 only when every weight is 0: nothing to scale
+            return w * counts.sum() / total if total > 0 else w
         return w * self._n_classes / w.sum()
 
     def _effective_weight(self, y, w):

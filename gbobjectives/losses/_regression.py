@@ -108,6 +108,7 @@ class RegressionLoss(Loss):
 
     task = "regression"
     link = IdentityLink()
+    _label_check = pw.real_label_is_bad  # the loop's per-row version of _check_y below
 
     def _check_y(self, y):
         check_finite("y_true", y)
@@ -439,6 +440,8 @@ class Quantile(RegressionLoss):
         out = np.empty_like(pred)
         out[:, np.argsort(self._alphas, kind="stable")] = np.sort(pred, axis=1)
         return out
+
+    _label_check = pw.real_label_is_bad  # and a shape check, which the loop's caller makes
 
     def _check_y(self, y):
         y = super()._check_y(y)
