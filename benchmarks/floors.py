@@ -26,22 +26,30 @@ from run import _median_times  # benchmarks/run.py, beside this script
 HERE = Path(__file__).resolve().parent
 MARK = "<!-- written by benchmarks/floors.py -->"
 # the reading of the run in RESULTS.md (its numbers are that run's)
-NOTES = """Reading (the machine drifts by 10-20% between runs; three runs of this command so far):
+NOTES = """Reading (the machine drifts by 10-20% between runs):
 
-- pseudo-Huber: the objective's share is within the noise of XGBoost's own custom path:
-  -0.1% and +1.6% in two quiet runs, +17% in one with other work on the machine (met).
-- focal(gamma=2): +31% to +35% (NOT met; target 3%): about 20 ms per round at 1e6 rows,
-  where the kernel's scalar exp/log calls (libm, no vectorised math in this numba build)
-  are the cost. The issue's remedy (vectorisable exp/log, float32 math, fewer
-  transcendental calls) is not done yet.
-- Peak memory (NOT met; target 1.10): custom over built-in 1.15 (XGBoost) and 1.19
-  (LightGBM) at 2e6 rows. The replayed column shows whose it is: the frameworks' own
-  custom-objective path costs 17-30 MiB over their built-ins; ours adds a nearly fixed
-  ~100 MiB more, the same at 5e4 rows (`--quick`: +101 MiB on both frameworks) as at 2e6.
-  That is numba: its LLVM runtime and the loaded kernels. The per-call arrays are ~30 MiB
-  at 2e6 rows (tracemalloc: two fresh float32 outputs and the label copy). So the ratio
-  falls with data size. Meeting 1.10 at 2e6 x 20 needs the kernels without numba's runtime
-  (the numpy path: slower) or a lighter compiled form; not done.
+- pseudo-Huber: +9.9% over XGBoost's own custom path in this run (NOT met; target 3%). At
+  1e6 rows a round is ~37 ms replayed; the objective call adds ~3.6 ms: its loop ~1.3 ms
+  (benchmarks/run.py), the rest reading the labels and weights afresh from the DMatrix every
+  call (`get_label` ~0.8 ms; kept: it is what follows `set_label`) and two new output arrays.
+  Earlier sessions measured -0.1% and +1.6% with the previous float32 kernels, on a machine
+  whose rounds took twice as long; `python benchmarks/ab_revision.py 604b061` puts this tree
+  and that revision side by side in one process: pseudo-Huber 0.986, focal(gamma=2) 1.019,
+  LightGBM Huber 1.009 (new / old training time), so the one-source formulas cost nothing
+  end to end.
+- focal(gamma=2): +43% (NOT met; target 3%): ~15 ms per round, of which the loop is ~12 ms
+  (one libm exp per row, ~4.6 ns, plus its arithmetic; the log is a vectorised series now).
+  3% of a 35 ms round is 1 ns per row: less than one exp. It cannot be met on this machine
+  with scalar exp (no vector math library in this numba build); a polynomial exp measured
+  slower in this loop (benchmarks/run.py notes).
+- Peak memory (NOT met; target 1.10): custom over built-in 1.15 (XGBoost) and 1.26
+  (LightGBM) at 2e6 rows; over the frameworks' own custom path (replayed, which now loads no
+  numba) 1.09 and 1.18. The difference is a nearly fixed ~100 MiB, numba's runtime, measured
+  in a fresh process: importing numba +51 MiB, the first call of a cached loop +50 MiB (its
+  LLVM JIT engine); the per-call arrays are ~30 MiB at 2e6 rows. The 10% budget at 2e6 x 20
+  is ~89 MiB (XGBoost) and ~52 MiB (LightGBM): it cannot be met with numba's runtime loaded;
+  the plain path (no numba) is one to two orders of magnitude slower. The ratio falls with
+  data size.
 """
 
 # The child process of a memory measurement: data, one training, the peak RSS (KiB on Linux).
