@@ -36,11 +36,12 @@ better where the noise is heavy-tailed; custom Quantile on XGBoost within 5% of
 - LightGBM quantile (leaf renewal): 0.81-1.05 of the built-in; worst `grunfeld` alpha 0.1,
   1.047 (176 training rows per fold).
 - Since the formulas are written once (`gbobjectives/pointwise.py`, float64 throughout),
-  the XGBoost robust-loss column is the same to the third decimal (re-measured with a 5-fold
-  script of the same folds: Huber 0.963 / 1.014 / 1.013 / 1.109 on wage / engel / bikeshare /
-  grunfeld). Also measured on XGBoost, the same folds: `reg_lambda=0` for the robust losses
-  does not close the grunfeld gap (Huber 1.045, pseudo-Huber 1.113, log-cosh 1.098 of squared
-  error at its default lambda) and costs 2-7% on wage and engel.
+  the XGBoost robust-loss column is the same to the third decimal: Huber 0.963 / 1.014 /
+  1.013 / 1.109 on wage / engel / bikeshare / grunfeld, re-measured with a throwaway script
+  (`KFold(5, shuffle=True, random_state=0)`, `GBRegressor` defaults: the folds of this
+  table). Measured with it too, on XGBoost: `reg_lambda=0` for the robust losses does not
+  close the grunfeld gap (Huber 1.045, pseudo-Huber 1.113, log-cosh 1.098 of squared error
+  at its default lambda) and costs 2-7% on wage and engel.
 """
 
 
