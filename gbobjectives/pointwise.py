@@ -61,6 +61,13 @@ def weight_is_bad(w):
     return 0 if (w >= 0.0) & (w < math.inf) else 1
 
 
+def output_is_bad(g, h):
+    """1 unless the gradient is finite and the hessian finite and > 0: what every formula
+    must return (the frameworks train silently on anything else: NaN predictions, a constant
+    model). The package's formulas guarantee it; the loop checks it for every other formula."""
+    return 0 if (abs(g) < math.inf) & (h > 0.0) & (h < math.inf) else 1
+
+
 # -------------------------------------------------------------------------- stable primitives
 def softplus(x):
     """log(1 + e^x) = max(x, 0) + log1p(e^-|x|): the exponent is never positive, and log1p

@@ -11,6 +11,7 @@ import xgboost as xgb
 import gbobjectives as gb
 from gbobjectives.adapters import lightgbm as gbl
 from gbobjectives.adapters import xgboost as gbx
+from gbobjectives.losses import Formulas
 from tests._cases import Cauchy
 
 LGB_QUIET = {"verbose": -1, "force_col_wise": True}
@@ -85,3 +86,61 @@ def test_a_new_loss_runs_the_same_without_numba():
     b = loss._weighted_grad_hess(y, raw, None, compiled=False)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
+
+
+# ------------------------------------------------ the mistakes a new loss's author makes
+def _loss_zero(raw, y, params):
+    return 0.0
+
+
+def _exact_cauchy_unfloored(raw, y, params):
+    (c,) = params
+    x = (raw - y) / c
+    return (raw - y) / (1 + x * x), (1 - x * x) / ((1 + x * x) * (1 + x * x))
+
+
+def _with_numpy_clip(raw, y, params):
+    return np.clip(raw - y, -1.0, 1.0), 1.0
+
+
+class _Mine(Cauchy):
+    formulas = Formulas(_loss_zero, _exact_cauchy_unfloored)
+
+    def _formula_params(self):
+        return (float(self.c),)
+
+
+class _MineBareParameter(_Mine):
+    def _formula_params(self):
+        return float(self.c)
+
+
+class _MineNumpy(_Mine):
+    formulas = Formulas(_loss_zero, _with_numpy_clip)
+
+
+def test_a_new_loss_whose_hessian_goes_negative_is_refused_naming_a_row():
+    """Nothing in the frameworks complains about a hessian <= 0 (they train a constant or
+    NaN model): the loop checks every formula that is not the package's own."""
+    X, y = data(n=50)
+    loss = _Mine(1.0)
+    with pytest.raises(ValueError, match=r"_exact_cauchy_unfloored .* hessian .* \(first: row \d+"):
+        loss.gradient_hessian(y, np.zeros(50))
+    with pytest.raises(ValueError, match="floor it in the formula"):
+        xgb.train({"base_score": 0.0}, xgb.DMatrix(X, label=y), 2, obj=loss)
+
+
+def test_the_parameters_must_be_a_tuple():
+    X, y = data(n=50)
+    with pytest.raises(TypeError, match=r"must be a tuple, got 1.0.*return \(c,\)"):
+        _MineBareParameter(1.0).gradient_hessian(y, np.zeros(50))
+
+
+def test_a_formula_numba_cannot_compile_says_so():
+    from gbobjectives import _engine
+
+    if not _engine.available():
+        pytest.skip("numba is not available")
+    X, y = data(n=50)
+    with pytest.raises(TypeError, match="numba cannot compile _with_numpy_clip"):
+        _MineNumpy(1.0).gradient_hessian(y, np.zeros(50))
