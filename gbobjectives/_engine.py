@@ -92,11 +92,10 @@ def _element_grad_hess_loop(formula, label_is_bad, stamp, f64, check_out):
 
 def _element_loss_loop(formula, label_is_bad, stamp, f64, check_out):
     def loop(raw, y, w, has_w, params, out):
-        out[:] = 0 * stamp
         for i in range(raw.shape[0]):
             wi = f64(w[i]) if has_w else 1.0
             out[i] = formula(f64(raw[i]), f64(y[i]), params) * wi
-        return 0
+        return 0 * stamp
 
     return loop
 
@@ -132,11 +131,10 @@ def _row_grad_hess_loop(formula, label_is_bad, stamp, f64, check_out):
 
 def _row_loss_loop(formula, label_is_bad, stamp, f64, check_out):
     def loop(raw, y, w, has_w, params, out):
-        out[:] = 0 * stamp
         for i in range(raw.shape[0]):
             wi = f64(w[i]) if has_w else 1.0
             out[i] = formula(raw[i], int(y[i]), params) * wi
-        return 0
+        return 0 * stamp
 
     return loop
 
@@ -235,13 +233,6 @@ class Formulas:
 
     def __repr__(self):
         return f"Formulas({self.loss.__name__}, {self.grad_hess.__name__}, shape={self.shape!r})"
-
-    def __eq__(self, other):
-        return isinstance(other, Formulas) and all(
-            getattr(self, a) == getattr(other, a) for a in self.__slots__
-        )
-
-    __hash__ = None
 
 
 def loop_for(formulas: Formulas, what: str, compiled: bool | None = None):

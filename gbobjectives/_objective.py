@@ -216,11 +216,6 @@ def _new_outputs(shape):
     return np.empty(shape, dtype=np.float32), np.empty(shape, dtype=np.float32)
 
 
-def _run(loss, y, raw, w, g, h) -> int:
-    """The loss's formulas over the rows into g, h; the number of invalid labels or weights."""
-    return loss._grad_hess_into(y, raw, w, g, h)
-
-
 def compute(loss, prep: Prepared, raw, framework: str):
     """(grad, hess) for one round as two NEW float32 arrays that belong to the caller."""
     raw = as_margin(loss, raw, framework)
@@ -229,7 +224,7 @@ def compute(loss, prep: Prepared, raw, framework: str):
     g, h = _new_outputs(raw.shape)
     # data-derived parameters (class counts, residual scale) from this call's data, over all
     # workers when the training is distributed
-    _run(prep.loss._at(prep.y, raw, prep.w, collective()), prep.y, raw, prep.w, g, h)
+    prep.loss._at(prep.y, raw, prep.w, collective())._grad_hess_into(prep.y, raw, prep.w, g, h)
     return g, h
 
 
@@ -265,7 +260,7 @@ def grad_hess(loss, y_true, raw, sample_weight, framework: str):
         Prepared(loss, y_true, sample_weight)  # raises for y and w of different lengths
         raise ValueError(f"{framework} passed {raw.shape[0]} raw predictions for {y.shape[0]} labels")
     g, h = _new_outputs(raw.shape)
-    if _run(loss._at(y, raw, w, collective()), y, raw, w, g, h):
+    if loss._at(y, raw, w, collective())._grad_hess_into(y, raw, w, g, h):
         Prepared(loss, y_true, sample_weight)  # raises the error naming the invalid value
         raise ValueError(f"y_true or sample_weight holds values that are not valid for {loss!r}")
     return g, h
