@@ -28,6 +28,7 @@ from ._base import Loss, check_min_hessian
 # stays finite when a class is absent (|logit| <= 27.6).
 _P_EPS = 1e-12
 
+
 def _focal_phi_prime(pi: np.ndarray, gamma: float) -> np.ndarray:
     """d/dpi of -(1 - pi)^gamma log(pi): gamma (1-pi)^(gamma-1) log(pi) - (1-pi)^gamma / pi."""
     if gamma == 0:
