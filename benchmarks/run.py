@@ -27,26 +27,32 @@ NOTES = """
 ## Targets not met, and why
 
 - **Kernels against the floor** (targets: Huber, pseudo-Huber, quantile <= 1.5x; log-cosh
-  <= 4x; binary focal, softmax focal K=10 <= 8x). Every formula is now written once
-  (`gbobjectives/pointwise.py`) and computed in float64, by numba and by Python alike; the
-  kernels it replaced computed the arithmetic losses in float32. Huber and quantile run at
-  the floor. pseudo-Huber pays a square root and a division per row in 4-wide float64: about
-  2x this table's floor, which reads float32 labels from cache (0.6-0.8 ns); against the same
-  pass over float64 labels it is level. log-cosh (one libm exp and one division per row),
-  binary focal (one exp and a vectorised log1p) and softmax focal (K exps and a log per row)
-  are bound by libm's scalar exp (about 4.6 ns per call here; no vector math library in this
-  numba build). Two things measured in this revision, one process, alternating versions:
-  `pointwise.log1p_unit` (an atanh series, within 3 ulp, 1.4 ns against libm's log1p 8.3 ns)
-  took binary focal from 16 to 12 ns per row; a polynomial exp of the same kind (Cody-Waite
-  reduction, Taylor to r^13, 2^k by selects; within 1 ulp, 1.5 ns in a bare loop) was slower
-  than libm's exp inside the real loops (focal 22 ns, softmax 71-77 ns against 15, log-cosh
-  +10%) and is not used.
-- **XGBoost end to end** (pseudo-Huber target 1.08, focal(gamma=2) 1.25): the objective's own
-  kernel is 1-2 ms of a ~30-60 ms round at 1e6 rows; the rest of the gap is XGBoost's Python
-  custom-objective path (a margin prediction each round, the gradient copy), which replaying
-  stored gradients cannot avoid either, plus run-to-run noise of about +-4% on this machine
-  (pseudo-Huber measured 1.07, 1.11 and 1.13 in three runs). focal(gamma=2) adds its 17 ns/row
-  kernel (~17 ms per round).
+  <= 4x; binary focal, softmax focal K=10 <= 8x). Every formula is written once
+  (`gbobjectives/pointwise.py`) and computed in float64, by numba and by Python alike. This
+  run's floor is 0.28-0.45 ns per element (the previous run's 0.57-1.23 on the same kind of
+  machine: ratios to it move with the memory, not with the kernels). Huber and quantile run
+  at the floor; pseudo-Huber (a square root and a division per row, float64) at 1.2-1.6x of
+  it between runs. The exponentials are now the package's own `pointwise.exp_nonpos`
+  (Cody-Waite reduction, fdlibm's published rational fit, 2^k by a bit cast; within 1 ulp of
+  numpy's exp, subnormals included), which the loops vectorise, 8 float64 lanes: log-cosh
+  4.9 -> 2.2-2.4 ns, binary focal 9.9 -> 5.6-6.1 ns (libm's exp, measured before the change in
+  this session: 4.4 ns a call, scalar). Still NOT met: one exp_nonpos costs ~1.1 ns per row
+  in a bare loop, 4x this floor by itself, and log-cosh adds a division; binary focal needs
+  an exp, the vectorised log1p (`log1p_unit`) and two divisions. The softmax loop cannot
+  vectorise across rows (K logits each, then one margin per row): its exponentials are now a
+  loop of their own with no sum in it (which vectorises over the K classes), and the per-row
+  margin's exp is libm's, whose latency is about half exp_nonpos's in a dependent chain (11
+  against 24 ns): 18.4 -> 12.1 ns per element at K=10. What would go further is float32
+  arithmetic (16 lanes, a shorter polynomial) where the output is float32; the formulas are
+  float64 so that one source serves the float64 public API and the tests that compare it
+  with textbook forms, and that choice is left to the issue's owner.
+- **XGBoost end to end** (pseudo-Huber target 1.08, focal(gamma=2) 1.25): focal(gamma=0)
+  1.05 and focal(gamma=2) 1.23 are met since the vectorised exp (1.24 and 1.47 in the
+  previous run). pseudo-Huber is not: its kernel is ~0.5 ms of a ~20 ms round at 1e6 rows;
+  the rest of the gap is XGBoost's Python custom-objective path (a margin prediction each
+  round, the gradient copy), which replaying stored gradients cannot avoid either
+  (benchmarks/floors.py), plus run-to-run noise of about +-4% on this machine
+  (pseudo-Huber measured 1.07, 1.11, 1.13, 1.26 and 1.17 in five runs).
 - **LightGBM objective share** (target 1.05 over replayed gradients): the call itself costs
   ~1 ms per round at 1e6 rows (measured directly); the remaining difference is within the
   run-to-run spread of these medians.
