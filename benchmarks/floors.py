@@ -41,12 +41,12 @@ NOTES = """Reading (the machine drifts by 10-20% between runs):
   the benchmarks/run.py notes for what float32 arithmetic would change).
 - Peak memory (NOT met; target 1.10): custom over built-in 1.15 (XGBoost) and 1.29
   (LightGBM) at 2e6 rows (1.15 and 1.26 in the previous run); over the frameworks' own
-  custom path (replayed, which loads no numba) 1.10 and 1.15. The difference is a nearly fixed ~100 MiB, numba's runtime, measured
-  in a fresh process: importing numba +51 MiB, the first call of a cached loop +50 MiB (its
-  LLVM JIT engine); the per-call arrays are ~30 MiB at 2e6 rows. The 10% budget at 2e6 x 20
-  is ~89 MiB (XGBoost) and ~52 MiB (LightGBM): it cannot be met with numba's runtime loaded;
-  the plain path (no numba) is one to two orders of magnitude slower. The ratio falls with
-  data size.
+  custom path (replayed, which loads no numba) 1.10 and 1.15. The difference is a nearly
+  fixed ~100 MiB, numba's runtime, measured in a fresh process: importing numba +51 MiB, the
+  first call of a cached loop +50 MiB (its LLVM JIT engine); the per-call arrays are ~30 MiB
+  at 2e6 rows. The 10% budget at 2e6 x 20 is ~89 MiB (XGBoost) and ~52 MiB (LightGBM): it
+  cannot be met with numba's runtime loaded; the plain path (no numba) is one to two orders
+  of magnitude slower. The ratio falls with data size.
 """
 
 # The child process of a memory measurement: data, one training, the peak RSS (KiB on Linux).

@@ -36,7 +36,8 @@ NOTES = """
   (Cody-Waite reduction, fdlibm's published rational fit, 2^k by a bit cast; within 1 ulp of
   numpy's exp, subnormals included), which the loops vectorise, 8 float64 lanes: log-cosh
   4.9 -> 2.2-2.4 ns, binary focal 9.9 -> 5.6-6.1 ns (libm's exp, measured before the change in
-  this session: 4.4 ns a call, scalar). Still NOT met: one exp_nonpos costs ~1.1 ns per row
+  this session: 4.4 ns a call, scalar); a NaN margin now comes out NaN (a later fix, 0.4-0.7
+  ns more for focal: 6.8 ns in a later run). Still NOT met: one exp_nonpos costs ~1.1 ns per row
   in a bare loop, 4x this floor by itself, and log-cosh adds a division; binary focal needs
   an exp, the vectorised log1p (`log1p_unit`) and two divisions. The softmax loop cannot
   vectorise across rows (K logits each, then one margin per row): its exponentials are now a

@@ -121,6 +121,7 @@ _P3 = 6.61375632143793436117e-05
 _P4 = -1.65339022054652515390e-06
 _P5 = 4.13813679705723846039e-08
 _EXP_MIN = -745.5  # e^x rounds to 0 below this (the least subnormal is e^-744.4)
+_EXP_MAX = 709.79  # and to inf above this (e^709.78 = 1.8e308): a positive x is exact too
 
 
 def pow2i(k):
@@ -130,7 +131,8 @@ def pow2i(k):
 
 
 def exp_nonpos(x):
-    """e^x for x <= 0 (every exponent this package takes is <= 0; 0 for NaN), within 1 ulp.
+    """e^x, within 1 ulp, for x <= 0 (every exponent this package takes; a positive x is
+    within 1 ulp too, inf beyond 709.78), NaN for NaN.
 
     x = k ln2 + r with k = round(x / ln2), |r| <= ln2 / 2 (r as hi - lo, ln 2 in two parts, so
     that r carries no rounding error of k ln2). e^r = 1 + 2r / (R - r) with
@@ -139,7 +141,9 @@ def exp_nonpos(x):
     e^x = e^r 2^k, the power in two halves (2^(k//2) 2^(k - k//2)) so that results down to
     the subnormals round only once.
     """
-    xc = max(_EXP_MIN, x)  # _EXP_MIN also for NaN (max keeps its first argument)
+    # clamped where e^x is 0 or inf, and for NaN (max keeps its first argument): int(kf) and
+    # pow2i then always see a finite power in range
+    xc = min(max(_EXP_MIN, x), _EXP_MAX)
     kf = (xc * _INV_LN2 + _ROUND) - _ROUND
     hi = xc - kf * _LN2_HI
     lo = kf * _LN2_LO
@@ -149,9 +153,11 @@ def exp_nonpos(x):
     er = 1.0 - ((lo - (r * c) / (2.0 - c)) - hi)
     k = int(kf)
     k1 = k >> 1
-    # no conditional expression: numba's inliner mis-joins those when a function inlines
-    # exp_nonpos twice (NumbaIRAssumptionWarning); the comparison as a factor 0 or 1 instead
-    return (er * pow2i(k1)) * pow2i(k - k1) * (x > _EXP_MIN)
+    # no conditional expression (numba's inliner mis-joins those where a function uses
+    # exp_nonpos twice: NumbaIRAssumptionWarning): below _EXP_MIN the factor (x > _EXP_MIN) is
+    # 0; the last term is +-0 for every x but NaN, which it carries into the result (a NaN
+    # margin must give a NaN gradient, not a finite one)
+    return (er * pow2i(k1)) * pow2i(k - k1) * (x > _EXP_MIN) + 0.0 * min(max(x, _EXP_MIN), 0.0)
 
 
 # compiled as functions of their own, which LLVM inlines (gbobjectives._engine._register)

@@ -290,7 +290,19 @@ def test_exp_nonpos_is_within_1_ulp_of_numpy():
     ref = np.exp(x)
     assert np.all(np.abs(ours - ref) <= np.spacing(ref)), np.max(np.abs(ours - ref) / np.spacing(ref))
     assert np.array_equal(ours == 0, ref == 0)
-    assert [pointwise.exp_nonpos(v) for v in (float("nan"), -math.inf, 0.0)] == [0.0, 0.0, 1.0]
+    # a positive x (none of the package's own) is exact too, overflowing to inf; NaN stays NaN:
+    # a NaN margin must give NaN gradients, not finite ones the frameworks would train on
+    pos = np.r_[rng.uniform(0, 709.78, 5000), 1e-300, 709.78, 709.79, 800.0, 1500.0, 5000.0, math.inf]
+    ours_pos = np.array([pointwise.exp_nonpos(v) for v in pos.tolist()])
+    with np.errstate(over="ignore"):
+        ref_pos = np.exp(pos)
+    finite = np.isfinite(ref_pos)
+    assert np.all(np.abs(ours_pos[finite] - ref_pos[finite]) <= np.spacing(ref_pos[finite]))
+    assert np.all(ours_pos[~finite] == math.inf)
+    assert math.isnan(pointwise.exp_nonpos(math.nan))
+    assert [pointwise.exp_nonpos(v) for v in (-math.inf, 0.0, -0.0)] == [0.0, 1.0, 1.0]
+    x = np.r_[x, pos, math.nan, -math.inf]
+    ours = np.array([pointwise.exp_nonpos(v) for v in x.tolist()])
     assert all(pointwise.pow2i(k) == 2.0**k for k in range(-1022, 1024))
     if _engine.available():
         numba = _engine._numba()
@@ -361,3 +373,31 @@ def test_the_disk_cache_key_follows_the_constants_a_formula_names():
 
     assert _engine._stamp(make(0.3)) != _engine._stamp(make(0.1))
     assert _engine._stamp(make(0.3)) == _engine._stamp(make(0.3))
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [gb.Logistic(), gb.BinaryFocal(gamma=2.0), gb.LogCosh(scale=1.0, hessian="exact"), gb.Huber(1.0)],
+    ids=repr,
+)
+def test_a_nan_margin_gives_a_nan_gradient_not_a_finite_one(loss):
+    """The frameworks' call does not check margins: a NaN margin (a NaN base_margin, say)
+    must come out NaN, as libm's exp made it, not as a finite gradient on the hessian floor."""
+    y = np.array([0.0, 1.0, 1.0, 0.0])
+    raw = np.array([0.5, np.nan, 2.0, np.nan])
+    g, h = loss(y, raw)
+    assert np.isnan(g[[1, 3]]).all() and np.isfinite(g[[0, 2]]).all()
+
+
+def test_a_nan_logit_gives_nan_gradients():
+    g, _ = gb.SoftmaxFocal(3, gamma=2.0)(np.array([1.0]), np.array([[np.nan, 0.0, 1.0]]))
+    assert np.isnan(g).all()
+
+
+@pytest.mark.parametrize("gamma", [1e300, np.inf, 101.0])
+def test_gamma_beyond_its_bound_is_refused(gamma):
+    # at gamma = 1e300 the focal hessian's gamma^2 log p terms overflow to NaN
+    with pytest.raises(ValueError, match=r"gamma=.* expected a real number in \[0, 100\]"):
+        gb.BinaryFocal(gamma=gamma)(np.zeros(2), np.zeros(2))
+    with pytest.raises(ValueError, match=r"gamma="):
+        gb.SoftmaxFocal(3, gamma=gamma)(np.zeros(2), np.zeros((2, 3)))

@@ -286,7 +286,7 @@ def test_bad_input_raises_a_clear_error(loss):
         (lambda: gb.Quantile(alpha=1.0), r"alpha=1.0 is not valid: expected a real number in \(0, 1\)"),
         (lambda: gb.Quantile(alpha=[0.1, 0.0]), r"alpha\[1\]=0.0 is not valid"),
         (lambda: gb.Quantile(alpha=[]), r"alpha=\[\] is not valid"),
-        (lambda: gb.BinaryFocal(gamma=-1), r"gamma=-1 is not valid: expected a real number in \[0, inf\]"),
+        (lambda: gb.BinaryFocal(gamma=-1), r"gamma=-1 is not valid: expected a real number in \[0, 100\]"),
         (lambda: gb.BinaryFocal(alpha=1.5), "alpha=1.5 is not valid"),
         (lambda: gb.SoftmaxFocal(n_classes=1), "n_classes=1 is not valid: expected an integer >= 2"),
         (lambda: gb.SoftmaxFocal(n_classes=3, alpha=[1, 2]), "expected None or a sequence of 3"),

@@ -27,6 +27,9 @@ from ._base import Loss, check_min_hessian
 # Probabilities used for a constant start are kept in [_P_EPS, 1 - _P_EPS] so the margin
 # stays finite when a class is absent (|logit| <= 27.6).
 _P_EPS = 1e-12
+# The focusing parameter's upper bound: the focal hessian has gamma^2 log p terms, and at
+# gamma = 1e300 (or inf) they overflow to NaN; published uses take gamma in [0, 5]
+GAMMA_MAX = 100.0
 
 
 def _focal_phi_prime(pi: np.ndarray, gamma: float) -> np.ndarray:
@@ -175,7 +178,7 @@ class BinaryFocal(_BinaryLoss):
         self._validate_params()
 
     def _validate_params(self):
-        check_scalar("gamma", self.gamma, low=0.0, high=np.inf)
+        check_scalar("gamma", self.gamma, low=0.0, high=GAMMA_MAX)
         _check_alpha_binary(self.alpha)
         check_min_hessian(self.min_hessian)
 
@@ -266,7 +269,7 @@ class SoftmaxFocal(_MulticlassLoss):
 
     def _validate_params(self):
         self._check_n_classes()
-        check_scalar("gamma", self.gamma, low=0.0, high=np.inf)
+        check_scalar("gamma", self.gamma, low=0.0, high=GAMMA_MAX)
         self._alpha = _check_alpha_classes(self.alpha, int(self.n_classes))
         check_min_hessian(self.min_hessian)
 
