@@ -2,7 +2,8 @@
 
 Every loss's math lives here and nowhere else. Each function takes one raw margin and one
 label as Python floats (and the loss's parameters) and returns floats; it uses ``math`` and
-plain arithmetic only, so that the same source runs in two ways (``gbobjectives._engine``):
+plain arithmetic only (and numpy for one bit cast, ``pow2i``), so that the same source runs
+in two ways (``gbobjectives._engine``):
 
 - compiled: numba compiles these functions into one fused loop over the rows;
 - plain: without numba (or with ``GBOBJECTIVES_DISABLE_NUMBA=1``) the same loop runs the
