@@ -30,7 +30,8 @@ def configurations():
 
     The second-order problem belongs to the unit-scale log-cosh, log(cosh(r)), whose
     curvature is fixed in target units: ``LogCosh(scale=1.0)``. The last rows show the
-    default, whose scale follows the residuals (a quantile of |r| each round).
+    default, whose scale follows the residuals (a quantile of |r| each round, floored at
+    half that quantile of |y - median(y)|).
     """
     exact = LogCosh(scale=1.0, hessian="exact", min_hessian=1e-30)  # in effect unfloored
     return [

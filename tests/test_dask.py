@@ -315,3 +315,56 @@ def test_data_derived_delta_trains_on_xgboost_dask_and_is_refused_on_lightgbm_da
     lreg = lgb.DaskLGBMRegressor(n_estimators=5, verbose=-1, client=client, **gbl.sklearn_params(loss))
     with pytest.raises(ValueError, match="delta=None"):
         lreg.fit(Xd, yd)
+
+
+class _ThreadCollective:
+    """Workers as threads: every sum or max waits for all of them (a barrier), as an
+    allreduce does."""
+
+    def __init__(self, n):
+        import threading
+
+        self.n, self.barrier, self.lock, self.parts = n, threading.Barrier(n), threading.Lock(), []
+
+    def _reduce(self, a, op):
+        with self.lock:
+            self.parts.append(np.asarray(a, dtype=np.float64))
+        self.barrier.wait()
+        out = op(np.stack(self.parts), axis=0)
+        self.barrier.wait()
+        with self.lock:
+            self.parts.clear()
+        self.barrier.wait()
+        return out
+
+    def sum(self, a, what):
+        return self._reduce(a, np.sum)
+
+    def max(self, a, what):
+        return self._reduce(a, np.max)
+
+
+def test_start_scale_over_workers_is_the_global_one():
+    """The data-derived delta of the robust losses on xgboost.dask: the median of all
+    workers' labels and the quantile of |y - median| over all of them, not a shard's own."""
+    import threading
+
+    from gbobjectives.losses._regression import start_scale
+
+    rng = np.random.default_rng(1)
+    shards = [100.0 + rng.standard_t(2, size=1000), 50.0 * rng.standard_t(2, size=3000)]
+    y = np.concatenate(shards)
+    for q in (0.5, 0.9):
+        want = start_scale(y, None, q)
+        coll, got = _ThreadCollective(2), [None, None]
+
+        def worker(k, q=q, coll=coll, got=got):
+            got[k] = start_scale(shards[k], None, q, coll)
+
+        threads = [threading.Thread(target=worker, args=(k,)) for k in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert got[0] == got[1] == pytest.approx(want, rel=0.012)  # log-spaced bins 1.1% apart
+        assert abs(start_scale(shards[0], None, q) / want - 1) > 0.5  # one shard alone is far off
