@@ -368,3 +368,83 @@ def test_start_scale_over_workers_is_the_global_one():
             t.join()
         assert got[0] == got[1] == pytest.approx(want, rel=0.012)  # log-spaced bins 1.1% apart
         assert abs(start_scale(shards[0], None, q) / want - 1) > 0.5  # one shard alone is far off
+
+
+def _over_threads(func, shards):
+    """func(shard, collective) run on each shard by its own thread, the threads reducing
+    through one _ThreadCollective: what each worker gets."""
+    import threading
+
+    coll, got = _ThreadCollective(len(shards)), [None] * len(shards)
+
+    def worker(k):
+        got[k] = func(shards[k], coll)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(len(shards))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return got
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["outlier 1e12", "sentinel", "huge", "ties", "empty shard", "all equal", "weights"],
+)
+def test_distributed_median_is_the_exact_median(case):
+    """The floor's median over workers is numpy's inverted_cdf median exactly, however far a
+    single outlier stretches the range (a histogram over [min, max] alone would be off by
+    (max - min) / 4096^2) and when most labels are tied."""
+    from gbobjectives._numerics import weighted_quantile
+    from gbobjectives.losses._regression import _distributed_median
+
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=1001), rng.normal(size=2000)
+    wa, wb = np.ones(a.size), np.ones(b.size)
+    if case == "outlier 1e12":
+        b[0] = 1e12
+    elif case == "sentinel":
+        a[::500] = -9.99e9
+    elif case == "huge":
+        a[0], b[0] = -1e308, 1e308
+    elif case == "ties":
+        a[:900], b[:1900] = 0.0, 0.0
+    elif case == "empty shard":
+        a, wa = a[:0], wa[:0]
+    elif case == "all equal":
+        a[:], b[:] = 7.0, 7.0
+    else:
+        wa, wb = rng.random(a.size), rng.random(b.size)
+        wa[:300] = 0.0
+    want = weighted_quantile(np.r_[a, b], 0.5, np.r_[wa, wb])
+    got = _over_threads(lambda s, c: _distributed_median(s[0], s[1], c, "delta"), [(a, wa), (b, wb)])
+    assert got == [want, want]
+
+
+def test_the_floor_is_none_where_most_labels_sit_on_the_median():
+    """A zero-inflated target (93% zeros, 1% at 1e5): the 0.9 quantile of |y - median| is 0,
+    so there is no floor, locally and over workers, and not half the largest outlier (which
+    would make Huber squared error: MAE 567 against 18 on the signal)."""
+    from gbobjectives.losses._regression import start_scale
+
+    rng = np.random.default_rng(0)
+    y = np.where(rng.random(20000) < 0.93, 0.0, rng.gamma(2.0, 10.0, 20000))
+    y[rng.random(20000) < 0.01] = 1e5
+    assert start_scale(y, None, 0.9) == 0.0
+    # over workers: 0 to the log histogram's resolution (its lowest bin is 1e-20 of the largest)
+    got = _over_threads(lambda s, c: start_scale(s, None, 0.9, c), [y[:5000], y[5000:]])
+    assert got[0] == got[1] and 0.0 <= got[0] <= 1e-20 * 1e5 * 1.01
+    h = gb.Huber()._at(y, y + 0.01, None)
+    assert h.delta == pytest.approx(0.01, rel=1e-6)  # the round's own residual quantile
+
+
+def test_the_scale_sample_skips_a_weight_mask_in_step_with_its_stride():
+    from gbobjectives.losses._regression import start_scale
+
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=200_000)
+    w = np.ones(y.size)
+    w[::4] = 0.0  # the stride at 200,000 rows is 4: every sampled row would weigh 0
+    want = np.quantile(np.abs(y[w > 0] - np.median(y[w > 0])), 0.9)
+    assert start_scale(y, w, 0.9) == pytest.approx(want, rel=0.02)

@@ -54,16 +54,27 @@ _START_FLOOR = 0.5
 
 
 def strided_sample(y, raw, w):
-    """(y, raw, w) of at most _SCALE_ROWS evenly strided rows, and how many rows each stands for."""
+    """(y, raw, w) of at most _SCALE_ROWS evenly strided rows, and how many rows each stands for.
+
+    Where the stride meets only rows of weight 0 (a periodic mask in step with it), the rows
+    of positive weight are strided instead: a sample of weight 0 has no quantile."""
     step = max(1, -(-raw.shape[0] // _SCALE_ROWS))
-    return y[::step], raw[::step], (None if w is None else w[::step]), float(step)
+    if w is None or step == 1:
+        return y[::step], raw[::step], (None if w is None else w[::step]), float(step)
+    ws = w[::step]
+    if np.any(ws > 0) or not np.any(w > 0):
+        return y[::step], raw[::step], ws, float(step)
+    keep = np.flatnonzero(w > 0)
+    idx = keep[:: max(1, -(-keep.size // _SCALE_ROWS))]
+    return y[idx], raw[idx], w[idx], keep.size / idx.size
 
 
 def start_scale(y: np.ndarray, w, q: float, collective=None, what: str = "delta") -> float:
     """The q-quantile of |y - median(y)|, the size of the residuals from the robust losses'
     start (the weighted median), read off an evenly strided sample of at most _SCALE_ROWS
     rows: a statistic of the labels alone, the same at every round, and it follows the labels
-    when a dataset is relabelled; fitting c * y multiplies it by c. ``collective``: the
+    when a dataset is relabelled; fitting c * y multiplies it by c. 0 where that quantile is
+    0 (at least a share q of the weight on the median). ``collective``: the
     median and the quantile over all workers' labels (``what``: the parameter being set,
     which names it where no collective reaches the other workers).
     """
@@ -71,12 +82,32 @@ def start_scale(y: np.ndarray, w, q: float, collective=None, what: str = "delta"
     ys = np.asarray(ys, dtype=np.float64)
     if collective is not None:
         m = _distributed_median(ys, step * (1.0 if ws is None else ws), collective, what)
+    elif ys.size == 0:
+        return 0.0
     elif ws is None:  # numpy's "inverted_cdf" median, by one partition (no sort per round)
         k = max(int(np.ceil(0.5 * ys.size)) - 1, 0)
         m = float(np.partition(ys, k)[k])
     else:
         m = weighted_quantile(ys, 0.5, ws)
-    return residual_scale(ys - m, ws, q, collective, step, what)
+    # no fallback here (residual_scale's, for a perfect fit, is the largest |r|): where a
+    # share q of the labels sits on the median (a zero-inflated target) the floor is 0, no
+    # floor, and not half the largest outlier
+    value = _abs_quantile(np.abs(ys - m), ws, q, collective, step, what, ys.shape)
+    return value if np.isfinite(value) and value > 0 else 0.0
+
+
+def _abs_quantile(a, w, q, collective, row_weight, what, shape):
+    """The weighted q-quantile of the values a >= 0 (0 where there are none), over all workers
+    with ``collective``."""
+    ww = None if w is None else (np.broadcast_to(w[:, None], shape).ravel() if len(shape) == 2 else w)
+    if collective is not None:
+        return _distributed_quantile(a, row_weight * (1.0 if ww is None else ww), q, collective, what, 0.0)
+    if a.size == 0:
+        return 0.0
+    if ww is None:  # numpy's "inverted_cdf" quantile, by one partition
+        k = min(max(int(np.ceil(q * a.size)) - 1, 0), a.size - 1)
+        return float(np.partition(a, k)[k])
+    return weighted_quantile(a, q, ww)
 
 
 def residual_scale(
@@ -93,48 +124,53 @@ def residual_scale(
     which the caller reports).
     """
     a = np.abs(r).ravel()
-    ww = None if w is None else (np.broadcast_to(w[:, None], r.shape).ravel() if r.ndim == 2 else w)
-    if collective is not None:
-        value = _distributed_quantile(a, row_weight * (1.0 if ww is None else ww), q, collective, what)
-    elif ww is None:  # numpy's "inverted_cdf" quantile, by one partition
-        k = min(max(int(np.ceil(q * a.size)) - 1, 0), a.size - 1)
-        value = float(np.partition(a, k)[k])
-    else:
-        value = weighted_quantile(a, q, ww)
+    value = _abs_quantile(a, w, q, collective, row_weight, what, r.shape)
     if not (np.isfinite(value) and value > 0):
         finite = a[np.isfinite(a)]
         value = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     return value
 
 
-def _distributed_median(v, w, collective, what):
-    """The weighted median of all workers' values v, to (max - min) / _HIST_BINS**2: a linear
-    histogram over [min, max] summed over the workers, then one over the bin that holds the
-    median."""
-    finite = v[np.isfinite(v)]
-    lo = -float(collective.max(np.array([-np.min(finite, initial=np.inf)]), what)[0])
-    hi = float(collective.max(np.array([np.max(finite, initial=-np.inf)]), what)[0])
-    if not (np.isfinite(lo) and np.isfinite(hi)) or lo >= hi:
-        return lo if np.isfinite(lo) else 0.0
-    ww = np.broadcast_to(np.asarray(w, dtype=np.float64), v.shape)
-    for _ in range(2):
-        edges = np.linspace(lo, hi, _HIST_BINS + 1)
-        idx = np.clip(np.searchsorted(edges, v, side="right") - 1, 0, _HIST_BINS - 1)
+def _distributed_median(v, w, collective, what, passes=6):
+    """The weighted median of all workers' values v (numpy's "inverted_cdf": the smallest value
+    whose cumulative weight reaches half the total), exact once the values in the median's bin
+    are one: a linear histogram over [lo, hi] summed over the workers, then [lo, hi] shrunk to
+    the least and greatest value in the bin that holds the median (two maxima over the
+    workers), and again, at most ``passes`` times. The bounds are global, so every worker
+    makes the same calls; the edges are lo (1 - t) + hi t, which cannot overflow."""
+    keep = np.isfinite(v)
+    v = v[keep]
+    ww = np.broadcast_to(np.asarray(w, dtype=np.float64), keep.shape)[keep]
+    lo = -float(collective.max(np.array([-np.min(v, initial=np.inf)]), what)[0])
+    hi = float(collective.max(np.array([np.max(v, initial=-np.inf)]), what)[0])
+    total = float(collective.sum(np.array([float(np.sum(ww))]), what)[0])
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return 0.0  # no finite label on any worker
+    below = 0.0  # the weight of all workers' values under lo
+    t = np.linspace(0.0, 1.0, _HIST_BINS + 1)
+    for _ in range(passes):
+        if lo >= hi:
+            break
+        edges = lo * (1.0 - t) + hi * t
         inside = (v >= lo) & (v <= hi)
-        hist = np.bincount(idx[inside], weights=ww[inside], minlength=_HIST_BINS)
-        below = float(np.sum(ww[v < lo]))
-        hist = collective.sum(np.r_[hist, below].astype(np.float64), what)
-        total = float(collective.sum(np.array([float(np.sum(ww))]), what)[0])
-        cum = hist[-1] + np.cumsum(hist[:-1])
+        vi = v[inside]
+        idx = np.clip(np.searchsorted(edges, vi, side="right") - 1, 0, _HIST_BINS - 1)
+        hist = collective.sum(
+            np.bincount(idx, weights=ww[inside], minlength=_HIST_BINS).astype(np.float64), what
+        )
+        cum = below + np.cumsum(hist)
         b = min(int(np.searchsorted(cum, 0.5 * total, side="left")), _HIST_BINS - 1)
-        lo, hi = float(edges[b]), float(edges[b + 1])
-    return 0.5 * (lo + hi)
+        below = float(cum[b - 1]) if b > 0 else below
+        in_b = vi[idx == b]
+        lo = -float(collective.max(np.array([-np.min(in_b, initial=np.inf)]), what)[0])
+        hi = float(collective.max(np.array([np.max(in_b, initial=-np.inf)]), what)[0])
+    return lo
 
 
-def _distributed_quantile(a, w, q, collective, what="delta"):
+def _distributed_quantile(a, w, q, collective, what="delta", empty=1.0):
     top = float(collective.max(np.array([np.max(a[np.isfinite(a)], initial=0.0)]), what)[0])
     if not top > 0:
-        return 1.0
+        return empty
     edges = top * np.logspace(-20, 0, _HIST_BINS)
     idx = np.searchsorted(edges, a, side="left")
     hist = np.bincount(
