@@ -347,8 +347,6 @@ class _ThreadCollective:
 def test_start_scale_over_workers_is_the_global_one():
     """The data-derived delta of the robust losses on xgboost.dask: the median of all
     workers' labels and the quantile of |y - median| over all of them, not a shard's own."""
-    import threading
-
     from gbobjectives.losses._regression import start_scale
 
     rng = np.random.default_rng(1)
@@ -356,16 +354,7 @@ def test_start_scale_over_workers_is_the_global_one():
     y = np.concatenate(shards)
     for q in (0.5, 0.9):
         want = start_scale(y, None, q)
-        coll, got = _ThreadCollective(2), [None, None]
-
-        def worker(k, q=q, coll=coll, got=got):
-            got[k] = start_scale(shards[k], None, q, coll)
-
-        threads = [threading.Thread(target=worker, args=(k,)) for k in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        got = _over_threads(lambda s, c, q=q: start_scale(s, None, q, c), shards)
         assert got[0] == got[1] == pytest.approx(want, rel=0.012)  # log-spaced bins 1.1% apart
         assert abs(start_scale(shards[0], None, q) / want - 1) > 0.5  # one shard alone is far off
 
