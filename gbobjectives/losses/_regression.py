@@ -79,21 +79,33 @@ def start_scale(y: np.ndarray, w, q: float, collective=None, what: str = "delta"
     which names it where no collective reaches the other workers).
     """
     ys, _, ws, step = strided_sample(y, y, w)
+    return _start_scale_of_sample(ys, ws, step, q, collective, what)
+
+
+def _start_scale_of_sample(ys, ws, step, q, collective, what):
+    """``start_scale`` of a sample already drawn by ``strided_sample`` (rows standing for
+    ``step`` rows each)."""
     ys = np.asarray(ys, dtype=np.float64)
     if collective is not None:
         m = _distributed_median(ys, step * (1.0 if ws is None else ws), collective, what)
-    elif ys.size == 0:
-        return 0.0
-    elif ws is None:  # numpy's "inverted_cdf" median, by one partition (no sort per round)
-        k = max(int(np.ceil(0.5 * ys.size)) - 1, 0)
-        m = float(np.partition(ys, k)[k])
     else:
-        m = weighted_quantile(ys, 0.5, ws)
+        m = _local_quantile(ys, 0.5, ws)
     # no fallback here (residual_scale's, for a perfect fit, is the largest |r|): where a
     # share q of the labels sits on the median (a zero-inflated target) the floor is 0, no
     # floor, and not half the largest outlier
     value = _abs_quantile(np.abs(ys - m), ws, q, collective, step, what, ys.shape)
     return value if np.isfinite(value) and value > 0 else 0.0
+
+
+def _local_quantile(a, q, w=None) -> float:
+    """numpy's "inverted_cdf" q-quantile of a (weighted by w): one partition, not a sort, when
+    unweighted; 0.0 where a is empty."""
+    if a.size == 0:
+        return 0.0
+    if w is None:
+        k = min(max(int(np.ceil(q * a.size)) - 1, 0), a.size - 1)
+        return float(np.partition(a, k)[k])
+    return weighted_quantile(a, q, w)
 
 
 def _abs_quantile(a, w, q, collective, row_weight, what, shape):
@@ -102,12 +114,7 @@ def _abs_quantile(a, w, q, collective, row_weight, what, shape):
     ww = None if w is None else (np.broadcast_to(w[:, None], shape).ravel() if len(shape) == 2 else w)
     if collective is not None:
         return _distributed_quantile(a, row_weight * (1.0 if ww is None else ww), q, collective, what, 0.0)
-    if a.size == 0:
-        return 0.0
-    if ww is None:  # numpy's "inverted_cdf" quantile, by one partition
-        k = min(max(int(np.ceil(q * a.size)) - 1, 0), a.size - 1)
-        return float(np.partition(a, k)[k])
-    return weighted_quantile(a, q, ww)
+    return _local_quantile(a, q, ww)
 
 
 def residual_scale(
@@ -260,15 +267,17 @@ class _RobustLoss(RegressionLoss):
         quantile of this round's |residuals| (scikit-learn's GradientBoostingRegressor
         re-sets its Huber delta the same way every round, with alpha=0.9), but never below
         _START_FLOOR times that quantile of |y - median(y)|, the residuals from the start
-        (``start_scale``): residuals smaller than half the target's own spread are never
-        treated as outliers, whatever the model has fitted."""
+        (``start_scale``, from the same sample): residuals smaller than half the target's own
+        spread are not treated as outliers, whatever the model has fitted (no floor where a
+        share q of the labels sits on the median: there that spread is 0)."""
         if getattr(self, self._scale_param) is not None:
             return self
         out = copy.copy(self)
         q, what = self.residual_quantile, self._scale_param
         ys, raws, ws, step = strided_sample(y, raw, w)
         now = residual_scale(self._residual(ys, raws), ws, q, collective, step, what)
-        setattr(out, what, max(now, _START_FLOOR * start_scale(y, w, q, collective, what)))
+        floor = _START_FLOOR * _start_scale_of_sample(ys, ws, step, q, collective, what)
+        setattr(out, what, max(now, floor))
         return out
 
     def _init_losses(self):
