@@ -172,14 +172,21 @@ def _register(func) -> None:
 
 
 def _functions_called(func, seen):
-    """``func`` and every plain Python function it calls (found among its globals)."""
+    """``func`` and every plain Python function it calls (found among its globals, also as
+    module.function)."""
     if func in seen:
         return
     seen.append(func)
-    for name in func.__code__.co_names:
+    names = func.__code__.co_names
+    for name in names:
         value = func.__globals__.get(name)
         if isinstance(value, types.FunctionType):
             _functions_called(value, seen)
+        elif isinstance(value, types.ModuleType):  # module.function (pointwise.focal_terms)
+            for attr in names:
+                f = getattr(value, attr, None)
+                if isinstance(f, types.FunctionType):
+                    _functions_called(f, seen)
 
 
 def _stamp(*funcs) -> int:

@@ -349,6 +349,20 @@ def log_cosh_grad_hess(raw, y, params):
     return math.copysign(t, x) * scale, max(h, min_h)
 
 
+# log-cosh in its two commonest hessian modes, the mode a constant (as the focal formulas at
+# gamma = 0 and 2 below: the vectorised loop evaluates every mode's branch and selects; with
+# the mode constant it does not). Measured with a bare loop over 1e6 rows: 2.45 -> 2.04 times
+# the read-2-write-2 floor for "irls", 2.42 -> 2.14 for "exact".
+def log_cosh_grad_hess_irls(raw, y, params):
+    """``log_cosh_grad_hess`` with the "irls" hessian."""
+    return log_cosh_grad_hess(raw, y, (params[0], IRLS, params[2]))
+
+
+def log_cosh_grad_hess_exact(raw, y, params):
+    """``log_cosh_grad_hess`` with the "exact" hessian."""
+    return log_cosh_grad_hess(raw, y, (params[0], EXACT, params[2]))
+
+
 def pinball_loss(raw, y, params):
     """(1 - alpha) r above the target, -alpha r below (the loss does not depend on the scale)."""
     alpha, scale, mode = params
@@ -399,6 +413,23 @@ def binary_focal_grad_hess(raw, y, params):
     t = 2.0 * y - 1.0
     _, _, _, _, fp, fpp = focal_terms(t * raw, gamma)
     return a * t * fp, max(a * fpp, min_h)
+
+
+# The focal formulas at gamma = 0 and 2 (the logistic loss and the paper's default), with
+# gamma a constant: the same formulas, but the compiled loop no longer evaluates the branches
+# that gamma rules out. A loop that vectorises evaluates both sides of a branch and selects
+# (at gamma = 2 the exp of gamma log q that q * q replaces, at gamma = 0 the whole focal
+# term): measured with a bare loop over 1e6 rows, binary focal at gamma = 2 ran 15.7 ns per
+# row with gamma read from params and 9.1 ns with it constant. The results are the general
+# formula's, bit for bit (tests/test_engine.py).
+def binary_focal_grad_hess_gamma0(raw, y, params):
+    """``binary_focal_grad_hess`` at gamma = 0."""
+    return binary_focal_grad_hess(raw, y, (0.0, params[1], params[2], params[3]))
+
+
+def binary_focal_grad_hess_gamma2(raw, y, params):
+    """``binary_focal_grad_hess`` at gamma = 2."""
+    return binary_focal_grad_hess(raw, y, (2.0, params[1], params[2], params[3]))
 
 
 # ------------------------------------------------------------------- multi-class (softmax link)
@@ -481,3 +512,13 @@ def softmax_focal_row_grad_hess(z, c, params, g, h, scratch):
         h[j] = max(a * qg * (rho * q * (p + q * one_minus_rho) + gamma * rho * p * bracket), min_h)
     g[c] = a * fp
     h[c] = max(a * fpp, min_h)
+
+
+def softmax_focal_row_grad_hess_gamma0(z, c, params, g, h, scratch):
+    """``softmax_focal_row_grad_hess`` at gamma = 0 (the cross-entropy), gamma a constant."""
+    softmax_focal_row_grad_hess(z, c, (0.0, params[1], params[2]), g, h, scratch)
+
+
+def softmax_focal_row_grad_hess_gamma2(z, c, params, g, h, scratch):
+    """``softmax_focal_row_grad_hess`` at gamma = 2, gamma a constant."""
+    softmax_focal_row_grad_hess(z, c, (2.0, params[1], params[2]), g, h, scratch)

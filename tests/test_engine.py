@@ -401,3 +401,42 @@ def test_gamma_beyond_its_bound_is_refused(gamma):
         gb.BinaryFocal(gamma=gamma)(np.zeros(2), np.zeros(2))
     with pytest.raises(ValueError, match=r"gamma="):
         gb.SoftmaxFocal(3, gamma=gamma)(np.zeros(2), np.zeros((2, 3)))
+
+
+@needs_numba
+@pytest.mark.parametrize(
+    "loss",
+    [
+        gb.BinaryFocal(gamma=0.0),
+        gb.BinaryFocal(gamma=2.0, alpha=0.25),
+        gb.SoftmaxFocal(4, gamma=0.0),
+        gb.SoftmaxFocal(4, gamma=2.0),
+        gb.LogCosh(scale=1.5, hessian="irls"),
+        gb.LogCosh(scale=1.5, hessian="exact"),
+    ],
+    ids=loss_id,
+)
+def test_formulas_with_a_constant_parameter_give_the_general_formulas_bits(loss):
+    """Focal at gamma 0 and 2, log-cosh in its "irls" and "exact" modes run formulas with that
+    parameter a constant (the compiled loop skips the branches it rules out): the same bits
+    as the general formula, compiled and plain, margins on both sides of every branch point."""
+    formulas, params, _ = loss._plan(None, None)
+    assert formulas is not loss.formulas  # the specialised formulas are the ones that run
+    y, raw = make_data(loss, n=401, scale=3.0)
+    extremes = np.array([0.0, 1e-9, -1e-5, 1e-4, 0.5, -30.0, 40.0, -800.0, 1e6, -1e30, 3e38])
+    if raw.ndim == 1:
+        raw[: len(extremes)] = extremes
+    else:
+        raw[: len(extremes), 0] = extremes
+    raw = raw.astype(np.float32)  # as XGBoost passes margins
+    yy = Prepared(loss, y, None).y
+    out = []
+    for f in (formulas, loss.formulas):
+        for compiled in (True, False):
+            g = np.empty(raw.shape)
+            h = np.empty(raw.shape)
+            _engine.grad_hess(f, params, raw, yy, None, g, h, compiled=compiled)
+            out.append((g, h))
+    for g, h in out[1:]:
+        np.testing.assert_array_equal(g, out[0][0])
+        np.testing.assert_array_equal(h, out[0][1])

@@ -287,6 +287,18 @@ class _RobustLoss(RegressionLoss):
     def _formula_params(self):
         return (float(getattr(self, self._scale_param)), _MODE[self.hessian], float(self.min_hessian))
 
+    # formulas with the hessian mode a constant, by mode (pointwise: the compiled loop then
+    # skips the other modes' branches), in place of the formulas they specialise only (a
+    # subclass may name its own); a mode not listed runs ``formulas``
+    _formulas_by_mode: dict = {}
+    _specialises = None
+
+    def _plan(self, y, w):
+        formulas = self.formulas
+        if formulas is self._specialises and self.hessian in self._formulas_by_mode:
+            formulas = self._formulas_by_mode[self.hessian]
+        return formulas, self._formula_params(), w
+
     def _init(self, y, w):
         # the start of a data-derived scale is the median; with a scale given, the minimiser
         if getattr(self, self._scale_param) is None:
@@ -411,6 +423,11 @@ class LogCosh(_RobustLoss):
 
     _scale_param = "scale"
     formulas = Formulas(pw.log_cosh_loss, pw.log_cosh_grad_hess)
+    _specialises = formulas
+    _formulas_by_mode = {
+        "irls": Formulas(pw.log_cosh_loss, pw.log_cosh_grad_hess_irls),
+        "exact": Formulas(pw.log_cosh_loss, pw.log_cosh_grad_hess_exact),
+    }
 
     def __init__(self, scale=None, *, residual_quantile=0.9, hessian="irls", min_hessian=1e-2):
         self.scale = scale
