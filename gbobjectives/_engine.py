@@ -182,7 +182,8 @@ def _functions_called(func, seen):
         value = func.__globals__.get(name)
         if isinstance(value, types.FunctionType):
             _functions_called(value, seen)
-        elif isinstance(value, types.ModuleType):  # module.function (pointwise.focal_terms)
+        elif isinstance(value, types.ModuleType) and value.__name__.startswith("gbobjectives"):
+            # pointwise.focal_terms (not numpy's or math's functions, which numba implements)
             for attr in names:
                 f = getattr(value, attr, None)
                 if isinstance(f, types.FunctionType):
