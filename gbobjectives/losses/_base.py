@@ -222,9 +222,23 @@ class Loss:
         loss with K element-wise outputs, a list of K such tuples, one per column)."""
         return ()
 
+    # The same formulas with one parameter a constant, by that parameter's value (focal's
+    # gamma at 0 and 2, log-cosh's hessian mode): one-line calls of the general formula in
+    # ``pointwise``, so the compiled loop skips the branches the value rules out. Used only in
+    # place of ``_specialises`` (a subclass that names its own ``formulas`` keeps them).
+    _specialised: dict = {}
+    _specialises: _engine.Formulas | None = None
+
+    def _specialisation_key(self):
+        """The parameter value that picks an entry of ``_specialised``."""
+        return None
+
     def _plan(self, y, w):
         """(formulas, their parameters, the sample weights they are run with)."""
-        return self.formulas, self._formula_params(), w
+        formulas = self.formulas
+        if formulas is not None and formulas is self._specialises:
+            formulas = self._specialised.get(self._specialisation_key(), formulas)
+        return formulas, self._formula_params(), w
 
     def _init_losses(self) -> list[Loss]:
         """Losses without data-derived parameters whose summed gradients have this loss's start

@@ -113,23 +113,18 @@ class _BinaryLoss(Loss):
     formulas = Formulas(pw.binary_focal_loss, pw.binary_focal_grad_hess, label_is_bad=pw.binary_label_is_bad)
     _label_check = pw.binary_label_is_bad  # the loop's per-row version of _check_y below
 
-    # the formulas with gamma a constant, where it is 0 or 2 (pointwise: the compiled loop
-    # then skips the branches that gamma rules out)
-    _formulas_at_gamma = {
+    _specialises = formulas  # at gamma 0 and 2 (Loss._plan)
+    _specialised = {
         g: Formulas(pw.binary_focal_loss, gh, label_is_bad=pw.binary_label_is_bad)
         for g, gh in ((0.0, pw.binary_focal_grad_hess_gamma0), (2.0, pw.binary_focal_grad_hess_gamma2))
     }
 
+    def _specialisation_key(self):
+        return float(getattr(self, "gamma", 0.0))
+
     def _formula_params(self):
         a0, a1 = self._class_weights()
         return (float(getattr(self, "gamma", 0.0)), float(a0), float(a1), float(self.min_hessian))
-
-    def _plan(self, y, w):
-        params = self._formula_params()
-        # only in place of the formulas they specialise (a subclass may name its own)
-        if self.formulas is _BinaryLoss.formulas and params[0] in self._formulas_at_gamma:
-            return self._formulas_at_gamma[params[0]], params, w
-        return self.formulas, params, w
 
     def _check_y(self, y):
         check_integer_labels(y, 2)
@@ -208,7 +203,8 @@ class _MulticlassLoss(Loss):
     link = SoftmaxLink()
     formulas = Formulas(pw.softmax_focal_row_loss, pw.softmax_focal_row_grad_hess, shape="row")
 
-    _formulas_at_gamma = {  # as _BinaryLoss's
+    _specialises = formulas  # at gamma 0 and 2 (Loss._plan)
+    _specialised = {
         g: Formulas(pw.softmax_focal_row_loss, gh, shape="row")
         for g, gh in (
             (0.0, pw.softmax_focal_row_grad_hess_gamma0),
@@ -216,16 +212,12 @@ class _MulticlassLoss(Loss):
         )
     }
 
+    def _specialisation_key(self):
+        return float(getattr(self, "gamma", 0.0))
+
     def _formula_params(self):
         weights = np.ascontiguousarray(self._class_weights(), dtype=np.float64)
         return (float(getattr(self, "gamma", 0.0)), weights, float(self.min_hessian))
-
-    def _plan(self, y, w):
-        params = self._formula_params()
-        # as _BinaryLoss's
-        if self.formulas is _MulticlassLoss.formulas and params[0] in self._formulas_at_gamma:
-            return self._formulas_at_gamma[params[0]], params, w
-        return self.formulas, params, w
 
     @property
     def n_outputs(self):

@@ -287,17 +287,8 @@ class _RobustLoss(RegressionLoss):
     def _formula_params(self):
         return (float(getattr(self, self._scale_param)), _MODE[self.hessian], float(self.min_hessian))
 
-    # formulas with the hessian mode a constant, by mode (pointwise: the compiled loop then
-    # skips the other modes' branches), in place of the formulas they specialise only (a
-    # subclass may name its own); a mode not listed runs ``formulas``
-    _formulas_by_mode: dict = {}
-    _specialises = None
-
-    def _plan(self, y, w):
-        formulas = self.formulas
-        if formulas is self._specialises and self.hessian in self._formulas_by_mode:
-            formulas = self._formulas_by_mode[self.hessian]
-        return formulas, self._formula_params(), w
+    def _specialisation_key(self):
+        return self.hessian  # formulas by hessian mode (Loss._plan), where a loss lists them
 
     def _init(self, y, w):
         # the start of a data-derived scale is the median; with a scale given, the minimiser
@@ -423,8 +414,8 @@ class LogCosh(_RobustLoss):
 
     _scale_param = "scale"
     formulas = Formulas(pw.log_cosh_loss, pw.log_cosh_grad_hess)
-    _specialises = formulas
-    _formulas_by_mode = {
+    _specialises = formulas  # by hessian mode (Loss._plan)
+    _specialised = {
         "irls": Formulas(pw.log_cosh_loss, pw.log_cosh_grad_hess_irls),
         "exact": Formulas(pw.log_cosh_loss, pw.log_cosh_grad_hess_exact),
     }
