@@ -454,9 +454,13 @@ def _other_classes(z, c, scratch):
     m = -math.inf
     jmax = -1
     for j in range(k):
-        if j != c and z[j] > m:
-            m = float(z[j])
-            jmax = j
+        # a select, not an if: which logit is the largest so far is a coin toss on real
+        # margins, and the mispredicted branch cost 2.5 ns per element at K=10 (a bare max
+        # loop over 1e5 x 10 rows: 3.8 ns per element with the branch, 1.3 with the select)
+        v = float(z[j])
+        larger = (v > m) & (j != c)
+        m = v if larger else m
+        jmax = j if larger else jmax
     for j in range(k):
         scratch[j] = exp_nonpos(min(float(z[j]) - m, 0.0))
     scratch[c] = 0.0
@@ -474,8 +478,8 @@ def softmax_focal_row_loss(z, c, params):
     k = z.shape[0]
     m = -math.inf
     for j in range(k):
-        if j != c:
-            m = max(m, float(z[j]))
+        v = float(z[j])
+        m = v if (v > m) & (j != c) else m  # a select (as in _other_classes)
     s = 0.0
     for j in range(k):
         if j != c:
