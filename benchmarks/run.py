@@ -95,15 +95,19 @@ def _kept_sections(path: Path) -> str:
     return "" if i < 0 else "\n" + text[i:]
 
 
-def _median_times(funcs: dict, repeats: int) -> dict:
-    """Interleaved timing: each repeat runs every function once, in turn."""
+def _interleaved_times(funcs: dict, repeats: int) -> dict:
+    """Interleaved timing: each repeat runs every function once, in turn; all the times."""
     times = {k: [] for k in funcs}
     for _ in range(repeats):
         for name, f in funcs.items():
             t0 = time.perf_counter()
             f()
             times[name].append(time.perf_counter() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return times
+
+
+def _median_times(funcs: dict, repeats: int) -> dict:
+    return {k: statistics.median(v) for k, v in _interleaved_times(funcs, repeats).items()}
 
 
 # ---------------------------------------------------------------------------- kernels
@@ -133,6 +137,8 @@ def kernel_benchmark(n: int, repeats: int):
         ("quantile (default scale)", gb.Quantile(0.9), y_reg, raw_reg, None),
         ("binary focal", gb.BinaryFocal(gamma=2.0), y_bin, raw_bin, 8.0),
         ("softmax focal K=10", gb.SoftmaxFocal(k, gamma=2.0), y_soft, raw_soft, 8.0),
+        # the cross-entropy through the same row loop: what the row structure costs by itself
+        ("softmax K=10, gamma=0", gb.SoftmaxFocal(k, gamma=0.0), y_soft, raw_soft, None),
     ]
     g = np.empty(n, dtype=np.float32)
     h = np.empty(n, dtype=np.float32)
@@ -161,16 +167,23 @@ def kernel_benchmark(n: int, repeats: int):
         }
         if name == "binary focal" and peer is not None:
             funcs["peer"] = lambda raw=raw, y=y: peer(raw, y)
-        t = _median_times(funcs, repeats)
-        per = {key: v / n * 1e9 for key, v in t.items()}  # ns per element
+        times = _interleaved_times(funcs, repeats)
+        # the best of the repeats: a loop of ~1 ms on a shared machine is only ever slowed by
+        # the noise (other tenants take memory bandwidth and cores), and the floor, itself
+        # memory-bound, is slowed the most, so the median's ratio flatters the kernels (in
+        # one session: log-cosh 3.4-5.5x by medians of 41 from one run to the next, 5.6-6.1x
+        # by the best); the medians' ratio is the last column
+        per = {key: min(v) / n * 1e9 for key, v in times.items()}  # ns per element
+        ratio = per["kernel"] / per["floor"]
         row = {
             "kernel": name,
             "floor_ns": per["floor"],
             "kernel_ns": per["kernel"],
-            "kernel/floor": per["kernel"] / per["floor"],
+            "kernel/floor": ratio,
             "target": "" if target is None else f"<= {target:g}x",
-            "met": "" if target is None else per["kernel"] / per["floor"] <= target,
+            "met": "" if target is None else ratio <= target,
             "call_ns": per["call"],
+            "median ratio": statistics.median(times["kernel"]) / statistics.median(times["floor"]),
         }
         if "peer" in per:
             row["peer_ns"] = per["peer"]
@@ -453,7 +466,7 @@ def main(argv=None):
         "",
     ]
     print("\n".join(header))
-    k_rows, has_peer = kernel_benchmark(n_kernel, repeats)
+    k_rows, has_peer = kernel_benchmark(n_kernel, 41 if not args.quick else repeats)
     k_text = table(k_rows)
     print("## Kernels (ns per element; floor = a fused read-2-write-2 pass)\n" + k_text + "\n")
     e_rows = end_to_end_benchmark(n_rows, n_features, rounds, repeats)
@@ -468,7 +481,8 @@ def main(argv=None):
     )
     print("## Compile cost (fresh process)\n" + c_text)
     report = "\n".join(header) + (
-        "\n## Kernels (ns per element; floor = a fused read-2-write-2 pass over float32)\n\n"
+        "\n## Kernels (ns per element, best of 41 interleaved repeats; floor = a fused "
+        "read-2-write-2 pass over float32)\n\n"
         + k_text
         + ("" if has_peer else "\n\n(imbalance-xgboost not installed: no peer row)")
         + "\n\n## End to end (seconds per training run)\n\n"

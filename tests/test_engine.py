@@ -413,6 +413,10 @@ def test_gamma_beyond_its_bound_is_refused(gamma):
         gb.SoftmaxFocal(4, gamma=2.0),
         gb.LogCosh(scale=1.5, hessian="irls"),
         gb.LogCosh(scale=1.5, hessian="exact"),
+        gb.Huber(0.7, hessian="irls"),
+        gb.Huber(0.7, hessian="exact"),
+        gb.PseudoHuber(0.7, hessian="irls"),
+        gb.PseudoHuber(0.7, hessian="exact"),
     ],
     ids=loss_id,
 )

@@ -329,6 +329,11 @@ class Huber(_RobustLoss):
     """
 
     formulas = Formulas(pw.huber_loss, pw.huber_grad_hess)
+    _specialises = formulas  # by hessian mode (Loss._plan)
+    _specialised = {
+        "irls": Formulas(pw.huber_loss, pw.huber_grad_hess_irls),
+        "exact": Formulas(pw.huber_loss, pw.huber_grad_hess_exact),
+    }
 
     def __init__(self, delta=None, *, residual_quantile=0.9, hessian="irls", min_hessian=1e-3):
         self.delta = delta
@@ -370,6 +375,11 @@ class PseudoHuber(_RobustLoss):
     """
 
     formulas = Formulas(pw.pseudo_huber_loss, pw.pseudo_huber_grad_hess)
+    _specialises = formulas  # by hessian mode (Loss._plan)
+    _specialised = {
+        "irls": Formulas(pw.pseudo_huber_loss, pw.pseudo_huber_grad_hess_irls),
+        "exact": Formulas(pw.pseudo_huber_loss, pw.pseudo_huber_grad_hess_exact),
+    }
 
     def __init__(self, delta=None, *, residual_quantile=0.9, hessian="irls", min_hessian=1e-12):
         self.delta = delta
