@@ -21,27 +21,29 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from run import _median_times  # benchmarks/run.py, beside this script
+from _report import write_section  # beside this script
+from run import _median_times
 
 HERE = Path(__file__).resolve().parent
 MARK = "<!-- written by benchmarks/floors.py -->"
 # the reading of the run in RESULTS.md (its numbers are that run's)
 NOTES = """Reading (the machine drifts by 10-20% between runs):
 
-- pseudo-Huber: +2.0% over XGBoost's own custom path in this run (met; target 3%). The
-  previous run measured +9.9% with the same kernel (its rounds took ~37 ms replayed, this
-  run's ~33 ms): the objective call is ~1-3 ms per round at 1e6 rows, its loop ~0.5 ms
-  (benchmarks/run.py), the rest reading the labels and weights afresh from the DMatrix every
-  call (`get_label` ~0.8 ms; kept: it is what follows `set_label`) and two new output
-  arrays; between runs the share moves by more than the target.
-- focal(gamma=2): +8.0% (NOT met; target 3%; +43% in the previous run, with libm's exp):
-  0.14 s over 50 rounds, ~2.8 ms per round at 1e6 rows, ~2.8 ns per row. 3% of this run's
-  ~35 ms round is ~1 ns per row: about one vectorised exp (~1.1 ns in a bare loop), before
-  the focal loss's log1p and two divisions. Not reachable in float64 on this machine (see
-  the benchmarks/run.py notes for what float32 arithmetic would change).
-- Peak memory (NOT met; target 1.10): custom over built-in 1.15 (XGBoost) and 1.29
-  (LightGBM) at 2e6 rows (1.15 and 1.26 in the previous run); over the frameworks' own
-  custom path (replayed, which loads no numba) 1.10 and 1.15. The difference is a nearly
+- pseudo-Huber: -7.0% over XGBoost's own custom path in this run (met; target 3%): the
+  custom run was faster than its own replay, i.e. the objective's share is below this
+  machine's noise (+2.0% and +9.9% in the two runs before, same kernel). The objective call
+  is ~1-3 ms per round at 1e6 rows, its loop ~1 ms (benchmarks/run.py), the rest reading the
+  labels and weights afresh from the DMatrix every call (`get_label` ~0.8 ms; kept: it is
+  what follows `set_label`) and two new output arrays.
+- focal(gamma=2): +10.1% (NOT met; target 3%; +8.0% and +43% in earlier runs, the latter
+  with libm's exp): 0.22 s over 50 rounds, ~4.4 ms per round at 1e6 rows, the kernel's ~4.3
+  ns per row. 3% of this run's ~43 ms round is ~1.3 ns per row, less than one vectorised
+  exp and one division cost in a bare loop (1.9 ns per element, benchmarks/bounds.py), and
+  the focal terms need an exp, a log1p and two divisions. Not reachable in float64 on this
+  machine; float32 arithmetic might halve the kernel, still above 1.3 ns.
+- Peak memory (NOT met; target 1.10): custom over built-in 1.15 (XGBoost) and 1.22
+  (LightGBM) at 2e6 rows (1.15 and 1.29 in the previous run); over the frameworks' own
+  custom path (replayed, which loads no numba) 1.09 and 1.14. The difference is a nearly
   fixed ~100 MiB, numba's runtime, measured in a fresh process: importing numba +51 MiB, the
   first call of a cached loop +50 MiB (its LLVM JIT engine); the per-call arrays are ~30 MiB
   at 2e6 rows. The 10% budget at 2e6 x 20 is ~89 MiB (XGBoost) and ~52 MiB (LightGBM): it
@@ -203,13 +205,7 @@ def main(argv=None):
     print(text)
     out = args.out or (None if args.quick else str(HERE / "RESULTS.md"))
     if out:
-        path = Path(out)
-        old = path.read_text() if path.exists() else ""
-        kept = old.split(MARK)[0].rstrip("\n") + "\n\n" if MARK in old else old.rstrip("\n") + "\n\n"
-        rest = old.split(MARK)[1] if MARK in old else ""
-        # keep any later section written by another script
-        later = rest[rest.index("<!-- written by") :] if "<!-- written by" in rest else ""
-        path.write_text(kept + text + ("\n" + later if later else ""))
+        write_section(Path(out), MARK, text)
         print(f"wrote {out}")
     return 0
 

@@ -28,40 +28,46 @@ NOTES = """
 
 - **Kernels against the floor** (targets: Huber, pseudo-Huber, quantile <= 1.5x; log-cosh
   <= 4x; binary focal, softmax focal K=10 <= 8x). Every formula is written once
-  (`gbobjectives/pointwise.py`) and computed in float64, by numba and by Python alike. This
-  run's floor is 0.28-0.45 ns per element (the previous run's 0.57-1.23 on the same kind of
-  machine: ratios to it move with the memory, not with the kernels). Huber and quantile run
-  at the floor; pseudo-Huber (a square root and a division per row, float64) at 1.2-1.6x of
-  it between runs. The exponentials are now the package's own `pointwise.exp_nonpos`
-  (Cody-Waite reduction, fdlibm's published rational fit, 2^k by a bit cast; within 1 ulp of
-  numpy's exp, subnormals included), which the loops vectorise, 8 float64 lanes: log-cosh
-  4.9 -> 2.2-2.4 ns, binary focal 9.9 -> 5.6-6.1 ns (libm's exp, measured before the change in
-  this session: 4.4 ns a call, scalar); a NaN margin now comes out NaN (a later fix, 0.4-0.7
-  ns more for focal: 6.8 ns in a later run). Still NOT met: one exp_nonpos costs ~1.1 ns per row
-  in a bare loop, 4x this floor by itself, and log-cosh adds a division; binary focal needs
-  an exp, the vectorised log1p (`log1p_unit`) and two divisions. The softmax loop cannot
-  vectorise across rows (K logits each, then one margin per row): its exponentials are now a
-  loop of their own with no sum in it (which vectorises over the K classes), and the per-row
-  margin's exp is libm's, whose latency is about half exp_nonpos's in a dependent chain (11
-  against 24 ns): 18.4 -> 12.1 ns per element at K=10. What would go further is float32
-  arithmetic (16 lanes, a shorter polynomial) where the output is float32; the formulas are
-  float64 so that one source serves the float64 public API and the tests that compare it
-  with textbook forms, and that choice is left to the issue's owner.
-  Later (a session whose machine ran the floor at 1.4-2.1 ns, 5x slower): focal at gamma 0
-  and 2 and log-cosh in its "irls"/"exact" modes now run their formulas with that parameter
-  a constant, because a vectorised loop evaluates both sides of every branch and selects
-  (at gamma = 2 it computed the exp of gamma log q that q * q replaces). Bare loops over 1e6
-  rows: binary focal gamma = 2 6.5x -> 3.9x of that loop's floor, log-cosh irls 2.45x ->
-  2.04x. benchmarks/run.py's kernel_benchmark in that session (the command at the top, the
-  kernel table only; the tables above are the earlier run's): binary focal 7.1x (met),
-  softmax focal K=10 17.5x (not met; was 27x), log-cosh 5.4x before its mode change.
-- **XGBoost end to end** (pseudo-Huber target 1.08, focal(gamma=2) 1.25): focal(gamma=0)
-  1.05 and focal(gamma=2) 1.23 are met since the vectorised exp (1.24 and 1.47 in the
-  previous run). pseudo-Huber is not: its kernel is ~0.5 ms of a ~20 ms round at 1e6 rows;
-  the rest of the gap is XGBoost's Python custom-objective path (a margin prediction each
-  round, the gradient copy), which replaying stored gradients cannot avoid either
-  (benchmarks/floors.py), plus run-to-run noise of about +-4% on this machine
-  (pseudo-Huber measured 1.07, 1.11, 1.13, 1.26 and 1.17 in five runs).
+  (`gbobjectives/pointwise.py`), in float64, run by numba and by Python alike; the
+  exponentials are the package's `exp_nonpos`, which the loops vectorise. The ratio is the
+  best of 41 interleaved repeats (the medians' ratio is the last column: noise slows the
+  memory-bound floor most, so medians flatter the kernels). The floor itself moves between
+  runs, 0.22-0.65 ns per element at 1e6 rows in one session: its 16 MB of arrays fit the
+  32 MB L3 that this machine shares with its neighbours (the same loop: 0.19 ns at 1e5 rows,
+  0.57 at 1e7, from memory), and every ratio moves with it (`python benchmarks/bounds.py`
+  measures each kernel's irreducible arithmetic beside the same floor). This run: Huber and
+  binary focal met; quantile 1.54 (1.32 by medians; one division per row, its "irls"
+  hessian); pseudo-Huber 2.24 (its float64 square root and division cost 0.86 ns per
+  element in a bare loop, 1.3x a floor of 0.65 ns, 2.4x one of 0.36 ns; float32 arithmetic
+  would cost a third, but the formulas are float64, one source for the float64 public API,
+  the plain path and the frameworks); log-cosh 4.21 (one exp_nonpos and one division cost
+  3.0x the floor in a bare loop, the kernel 3.3x in that run); softmax focal K=10 22.2x (NOT
+  met, and not reachable by a row-at-a-time loop: in bounds.py the other classes' max, K
+  exponentials, their sum and log alone cost 7.9x, the true class's focal terms (an exp and
+  a log1p per row, not vectorisable across rows) bring it to 14.7x, the K gradients and
+  hessians to 19.3x; the cross-entropy through the same loop, the gamma = 0 row, is 20.7x).
+  What would go further: rows in blocks, the per-row terms vectorised across a block (a
+  prototype on a simplified row, 10.9 -> 10.4 ns per element, did not pay for the loop shape
+  it needs), or float32 arithmetic where the output is float32.
+  Changes this session, each measured in one process: the loops are built with or without
+  weights (an unweighted loop had a 1-element weights array in LLVM's run-time overlap
+  check, which failed for outputs placed in the 8 MB after it, and then ran scalar: log-cosh
+  13.4 against 2.1 ns per element, one output buffer in three in a row); the softmax max by a
+  select, not a mispredicted branch (3.8 -> 1.3 ns per element in a bare max loop); Huber
+  and pseudo-Huber, like log-cosh, with the hessian mode a constant; focal at gamma 0 and 2
+  with gamma a constant (a bare loop, binary gamma = 2: 6.5x -> 3.9x of its floor). The
+  constant-parameter formulas cost compile time: the first call of the six default kernels
+  with no cache took 14.0 and 15.5 s before them and 25.0 and 25.9 s after (commit 63daf9b^
+  against this one, same session; binary focal 7.0 -> 13.2 s, softmax 3.5 -> 9.0 s); it is
+  paid once per installation (numba's disk cache: 0.6 s warm).
+- **XGBoost end to end** (pseudo-Huber target 1.08, focal(gamma=0) 1.12, focal(gamma=2)
+  1.25): focal(gamma=2) met (1.17); focal(gamma=0) 1.13 (1.05 and 1.11 in earlier runs);
+  pseudo-Huber 1.14 is not: its kernel is ~1 ms of a ~35 ms round at 1e6 rows, and
+  benchmarks/floors.py finds the objective's share over XGBoost's own custom-objective path
+  within the noise (-7% to +2% between runs); the rest of the gap is that path (a margin
+  prediction each round, the gradient copy), which replaying stored gradients cannot avoid
+  either, plus run-to-run noise of about +-4% (pseudo-Huber measured 1.07, 1.11, 1.13, 1.26,
+  1.17, 1.08 and 1.14 in seven runs).
 - **LightGBM objective share** (target 1.05 over replayed gradients): the call itself costs
   ~1 ms per round at 1e6 rows (measured directly); the remaining difference is within the
   run-to-run spread of these medians.
@@ -78,8 +84,9 @@ NOTES = """
   column is the second-order problem the log-cosh demo shows, not a parity defect; the
   default `hessian="irls"` does not overshoot.
 - **Machine noise**: the same built-in XGBoost training took 1.44 s in the 0.1.0 run,
-  2.4-3.5 s in a later session and 1.1-1.2 s in this one, on the same kind of machine; ratios
-  within one run are what to compare, and they moved by up to 10% between runs.
+  2.4-3.5 s in a later session, 1.1-1.2 s in another and 1.8-2.6 s in this one, on the same
+  kind of machine; ratios within one run are what to compare, and they moved by up to 10%
+  between runs.
 """
 
 

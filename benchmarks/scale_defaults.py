@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from _report import write_section  # beside this script
+
 HERE = Path(__file__).resolve().parent
 MARK = "<!-- written by benchmarks/scale_defaults.py -->"
 NOTES = """Reading (targets: robust losses within 2% of squared error's MAE at their defaults and
@@ -122,14 +124,7 @@ def main(argv=None):
         print(f"done {name}", flush=True)
     text = "\n".join(lines + [""] + quantile_lines + ["", NOTES]) + "\n"
     print(text)
-    out = Path(args.out)
-    before = out.read_text() if out.exists() else ""
-    i = before.find(MARK)
-    # sections other scripts wrote after this one are kept
-    j = before.find("<!-- written by", i + 1) if i >= 0 else -1
-    later = "" if j < 0 else "\n" + before[j:]
-    before = (before if i < 0 else before[:i]).rstrip("\n")
-    out.write_text((before + "\n\n" if before else "") + text + later)
+    write_section(Path(args.out), MARK, text)
 
 
 if __name__ == "__main__":

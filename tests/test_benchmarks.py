@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -45,3 +46,31 @@ def test_quick_floors_benchmark_runs_and_keeps_other_sections(tmp_path):
     text = out.read_text()
     assert "## Defaults" in text and "## XGBoost's floor and peak memory" in text
     assert "| pseudo-Huber(1) |" in text and "| lightgbm |" in text
+
+
+def test_quick_bounds_benchmark_runs_and_keeps_other_sections(tmp_path):
+    out = tmp_path / "results.md"
+    out.write_text("# report\n\n<!-- written by benchmarks/floors.py -->\n## Floors\n")
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bounds.py"), "--quick", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert res.returncode == 0, res.stderr
+    text = out.read_text()
+    assert "## Floors" in text and "## What the arithmetic costs by itself" in text
+    assert "| package: softmax focal K=10 |" in text
+
+
+def test_a_benchmark_section_is_replaced_in_place_and_the_others_kept(tmp_path):
+    spec = importlib.util.spec_from_file_location("_report", ROOT / "benchmarks" / "_report.py")
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    out = tmp_path / "results.md"
+    a, b = "<!-- written by a -->", "<!-- written by b -->"
+    out.write_text("# head\n")
+    report.write_section(out, a, a + "\nA1")
+    report.write_section(out, b, b + "\nB1")
+    report.write_section(out, a, a + "\nA2")  # replaced where it stands, b kept after it
+    assert out.read_text() == f"# head\n\n{a}\nA2\n\n{b}\nB1\n"
