@@ -254,7 +254,7 @@ class Formulas:
         return f"Formulas({self.loss.__name__}, {self.grad_hess.__name__}, shape={self.shape!r})"
 
 
-def loop_for(formulas: Formulas, what: str, compiled: bool | None = None, weighted: bool = False):
+def loop_for(formulas: Formulas, what: str, compiled: bool | None, weighted: bool):
     """The loop computing ``what`` ("grad_hess" or "loss"), with sample weights or without;
     compiled unless numba is missing (or ``compiled=False``, the plain path, which the tests
     compare against)."""

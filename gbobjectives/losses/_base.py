@@ -222,23 +222,25 @@ class Loss:
         loss with K element-wise outputs, a list of K such tuples, one per column)."""
         return ()
 
-    # The same formulas with one parameter a constant, by that parameter's value (focal's
-    # gamma at 0 and 2, log-cosh's hessian mode): one-line calls of the general formula in
-    # ``pointwise``, so the compiled loop skips the branches the value rules out. Used only in
-    # place of ``_specialises`` (a subclass that names its own ``formulas`` keeps them).
+    # The same formulas with one parameter a constant, by that parameter's value (binary
+    # focal's gamma at 2, the hessian mode of Huber and log-cosh): one-line calls of the
+    # general formula in ``pointwise``, so the compiled loop skips the branches the value
+    # rules out. Used only in place of ``_specialises`` (a subclass that names its own
+    # ``formulas`` keeps them), and picked by the value in the parameters the formulas are
+    # run with, never by an attribute: a subclass whose ``_formula_params`` passes another
+    # gamma or mode gets the formula of the parameters it passes.
     _specialised: dict = {}
     _specialises: _engine.Formulas | None = None
-
-    def _specialisation_key(self):
-        """The parameter value that picks an entry of ``_specialised``."""
-        return None
+    _specialised_by: int | None = None  # the index in the parameters of the value
 
     def _plan(self, y, w):
         """(formulas, their parameters, the sample weights they are run with)."""
-        formulas = self.formulas
-        if formulas is not None and formulas is self._specialises:
-            formulas = self._specialised.get(self._specialisation_key(), formulas)
-        return formulas, self._formula_params(), w
+        formulas, params = self.formulas, self._formula_params()
+        i = self._specialised_by
+        if i is not None and formulas is not None and formulas is self._specialises:
+            if isinstance(params, tuple):
+                formulas = self._specialised.get(params[i], formulas)
+        return formulas, params, w
 
     def _init_losses(self) -> list[Loss]:
         """Losses without data-derived parameters whose summed gradients have this loss's start

@@ -113,14 +113,13 @@ class _BinaryLoss(Loss):
     formulas = Formulas(pw.binary_focal_loss, pw.binary_focal_grad_hess, label_is_bad=pw.binary_label_is_bad)
     _label_check = pw.binary_label_is_bad  # the loop's per-row version of _check_y below
 
-    _specialises = formulas  # at gamma 0 and 2 (Loss._plan)
+    # at gamma = 2, params[0] (Loss._plan); at gamma = 0 the general formula is as fast
+    _specialises, _specialised_by = formulas, 0
     _specialised = {
-        g: Formulas(pw.binary_focal_loss, gh, label_is_bad=pw.binary_label_is_bad)
-        for g, gh in ((0.0, pw.binary_focal_grad_hess_gamma0), (2.0, pw.binary_focal_grad_hess_gamma2))
+        2.0: Formulas(
+            pw.binary_focal_loss, pw.binary_focal_grad_hess_gamma2, label_is_bad=pw.binary_label_is_bad
+        )
     }
-
-    def _specialisation_key(self):
-        return float(getattr(self, "gamma", 0.0))
 
     def _formula_params(self):
         a0, a1 = self._class_weights()
@@ -203,17 +202,9 @@ class _MulticlassLoss(Loss):
     link = SoftmaxLink()
     formulas = Formulas(pw.softmax_focal_row_loss, pw.softmax_focal_row_grad_hess, shape="row")
 
-    _specialises = formulas  # at gamma 0 and 2 (Loss._plan)
-    _specialised = {
-        g: Formulas(pw.softmax_focal_row_loss, gh, shape="row")
-        for g, gh in (
-            (0.0, pw.softmax_focal_row_grad_hess_gamma0),
-            (2.0, pw.softmax_focal_row_grad_hess_gamma2),
-        )
-    }
-
-    def _specialisation_key(self):
-        return float(getattr(self, "gamma", 0.0))
+    # no formulas with gamma a constant: the row loop is not vectorised across rows, so the
+    # branches on gamma are predicted, not evaluated both ways (at K=10, gamma = 2: 14.0 ns
+    # per element specialised, 14.3 general), and each variant cost ~5 s of compile time
 
     def _formula_params(self):
         weights = np.ascontiguousarray(self._class_weights(), dtype=np.float64)

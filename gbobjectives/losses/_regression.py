@@ -287,9 +287,6 @@ class _RobustLoss(RegressionLoss):
     def _formula_params(self):
         return (float(getattr(self, self._scale_param)), _MODE[self.hessian], float(self.min_hessian))
 
-    def _specialisation_key(self):
-        return self.hessian  # formulas by hessian mode (Loss._plan), where a loss lists them
-
     def _init(self, y, w):
         # the start of a data-derived scale is the median; with a scale given, the minimiser
         if getattr(self, self._scale_param) is None:
@@ -329,10 +326,10 @@ class Huber(_RobustLoss):
     """
 
     formulas = Formulas(pw.huber_loss, pw.huber_grad_hess)
-    _specialises = formulas  # by hessian mode (Loss._plan)
+    _specialises, _specialised_by = formulas, 1  # by the hessian mode, params[1] (Loss._plan)
     _specialised = {
-        "irls": Formulas(pw.huber_loss, pw.huber_grad_hess_irls),
-        "exact": Formulas(pw.huber_loss, pw.huber_grad_hess_exact),
+        _MODE["irls"]: Formulas(pw.huber_loss, pw.huber_grad_hess_irls),
+        _MODE["exact"]: Formulas(pw.huber_loss, pw.huber_grad_hess_exact),
     }
 
     def __init__(self, delta=None, *, residual_quantile=0.9, hessian="irls", min_hessian=1e-3):
@@ -374,12 +371,8 @@ class PseudoHuber(_RobustLoss):
         only for |r| > 1e4 delta, so parity with XGBoost holds on any sensibly started model.
     """
 
+    # (no formulas with the mode a constant: measured as fast as the general one, 0.9 ns)
     formulas = Formulas(pw.pseudo_huber_loss, pw.pseudo_huber_grad_hess)
-    _specialises = formulas  # by hessian mode (Loss._plan)
-    _specialised = {
-        "irls": Formulas(pw.pseudo_huber_loss, pw.pseudo_huber_grad_hess_irls),
-        "exact": Formulas(pw.pseudo_huber_loss, pw.pseudo_huber_grad_hess_exact),
-    }
 
     def __init__(self, delta=None, *, residual_quantile=0.9, hessian="irls", min_hessian=1e-12):
         self.delta = delta
@@ -424,10 +417,10 @@ class LogCosh(_RobustLoss):
 
     _scale_param = "scale"
     formulas = Formulas(pw.log_cosh_loss, pw.log_cosh_grad_hess)
-    _specialises = formulas  # by hessian mode (Loss._plan)
+    _specialises, _specialised_by = formulas, 1  # by the hessian mode, params[1] (Loss._plan)
     _specialised = {
-        "irls": Formulas(pw.log_cosh_loss, pw.log_cosh_grad_hess_irls),
-        "exact": Formulas(pw.log_cosh_loss, pw.log_cosh_grad_hess_exact),
+        _MODE["irls"]: Formulas(pw.log_cosh_loss, pw.log_cosh_grad_hess_irls),
+        _MODE["exact"]: Formulas(pw.log_cosh_loss, pw.log_cosh_grad_hess_exact),
     }
 
     def __init__(self, scale=None, *, residual_quantile=0.9, hessian="irls", min_hessian=1e-2):
