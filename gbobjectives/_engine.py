@@ -169,10 +169,11 @@ def _make_jitable(func) -> None:
 @functools.cache
 def _register(func) -> None:
     # inlined into the loop at numba's level: LLVM does not inline a formula as large as the
-    # focal loss's by itself, and a call in the loop body stops vectorisation. A small
-    # primitive called from many places (``_llvm_inlines``: exp_nonpos) is left to LLVM,
-    # which inlines it: inlined by numba in every caller it tripled the compile time of the
-    # loops (measured, a fresh cache: 7.0 s before exp_nonpos, 22.6 s, 9.7 s left to LLVM)
+    # focal loss's by itself, and a call in the loop body stops vectorisation. The small
+    # primitives (``_llvm_inlines``: exp_nonpos, log1p_unit, ...) are left to LLVM, which
+    # inlines them: inlined by numba in every caller they multiplied the compile time of the
+    # loops (measured, a fresh cache: 7.0 s before exp_nonpos, 22.6 s, 9.7 s left to LLVM;
+    # the other primitives: pointwise)
     inline = "never" if getattr(func, "_llvm_inlines", False) else "always"
     _numba().extending.register_jitable(inline=inline)(func)
 
