@@ -21,3 +21,14 @@ def write_section(path: Path, mark: str, text: str) -> None:
     before = before.rstrip("\n")
     body = text.rstrip("\n") + "\n"
     path.write_text((before + "\n\n" if before else "") + body + ("\n" + later if later else ""))
+
+
+def emit(lines: list, mark: str, out: str | None, quick: bool) -> None:
+    """Print a script's section and write it into ``out``, or into benchmarks/RESULTS.md in
+    full mode (a quick run writes nothing unless ``out`` is given)."""
+    text = "\n".join(lines)
+    print(text)
+    path = out or (None if quick else str(Path(__file__).resolve().parent / "RESULTS.md"))
+    if path:
+        write_section(Path(path), mark, text)
+        print(f"wrote {path}")

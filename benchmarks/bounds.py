@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numba
 import numpy as np
-from _report import write_section  # beside this script
+from _report import emit  # beside this script
 
 import gbobjectives as gb
 from gbobjectives import _engine
@@ -189,12 +189,7 @@ def main(argv=None):
         "",
         NOTES,
     ]
-    text = "\n".join(lines)
-    print(text)
-    out = args.out or (None if args.quick else str(HERE / "RESULTS.md"))
-    if out:
-        write_section(Path(out), MARK, text)
-        print(f"wrote {out}")
+    emit(lines, MARK, args.out, args.quick)
     return 0
 
 

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from _report import write_section  # beside this script
+from _report import emit  # beside this script
 from run import _median_times
 
 HERE = Path(__file__).resolve().parent
@@ -201,12 +201,7 @@ def main(argv=None):
         "",
         NOTES,
     ]
-    text = "\n".join(lines)
-    print(text)
-    out = args.out or (None if args.quick else str(HERE / "RESULTS.md"))
-    if out:
-        write_section(Path(out), MARK, text)
-        print(f"wrote {out}")
+    emit(lines, MARK, args.out, args.quick)
     return 0
 
 

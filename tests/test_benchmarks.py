@@ -10,15 +10,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_quick_benchmark_runs_and_reports(tmp_path):
-    out = tmp_path / "bench.md"
+def _run_quick(script, out):
+    """benchmarks/<script> --quick, writing its report to ``out``; fails with its stderr."""
     res = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--out", str(out)],
+        [sys.executable, str(ROOT / "benchmarks" / script), "--quick", "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert res.returncode == 0, res.stderr
+
+
+def test_quick_benchmark_runs_and_reports(tmp_path):
+    out = tmp_path / "bench.md"
+    _run_quick("run.py", out)
     text = out.read_text()
     for section in (
         "## Kernels",
@@ -36,13 +41,7 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
 def test_quick_floors_benchmark_runs_and_keeps_other_sections(tmp_path):
     out = tmp_path / "results.md"
     out.write_text("# report\n\n<!-- written by benchmarks/scale_defaults.py -->\n## Defaults\n")
-    res = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "floors.py"), "--quick", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert res.returncode == 0, res.stderr
+    _run_quick("floors.py", out)
     text = out.read_text()
     assert "## Defaults" in text and "## XGBoost's floor and peak memory" in text
     assert "| pseudo-Huber(1) |" in text and "| lightgbm |" in text
@@ -51,13 +50,7 @@ def test_quick_floors_benchmark_runs_and_keeps_other_sections(tmp_path):
 def test_quick_bounds_benchmark_runs_and_keeps_other_sections(tmp_path):
     out = tmp_path / "results.md"
     out.write_text("# report\n\n<!-- written by benchmarks/floors.py -->\n## Floors\n")
-    res = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "bounds.py"), "--quick", "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert res.returncode == 0, res.stderr
+    _run_quick("bounds.py", out)
     text = out.read_text()
     assert "## Floors" in text and "## What the arithmetic costs by itself" in text
     assert "| package: softmax focal K=10 |" in text
