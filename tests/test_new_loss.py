@@ -144,3 +144,25 @@ def test_a_formula_numba_cannot_compile_says_so():
     X, y = data(n=50)
     with pytest.raises(TypeError, match="numba cannot compile _with_numpy_clip"):
         _MineNumpy(1.0).gradient_hessian(y, np.zeros(50))
+
+
+def test_a_hessian_refused_while_finding_the_start_says_so():
+    """_init_convex tries constant margins between min(y) and max(y): an error met there
+    names a trial start, not a model's margin, and says so (a newcomer read raw=min(y) as
+    a margin of the model)."""
+    X, y = data(n=50)
+    loss = _Mine(1.0)  # its start: Cauchy's, _init_convex
+    with pytest.raises(ValueError, match=r"finding the start .* min\(y\) = .*_exact_cauchy_unfloored"):
+        loss.init_score(y)
+
+
+def test_a_loss_without_a_start_says_what_to_define():
+    class NoStart(gb.losses.RegressionLoss):
+        formulas = Cauchy.formulas
+
+        def _formula_params(self):
+            return (5.0, False)
+
+    X, y = data(n=50)
+    with pytest.raises(NotImplementedError, match=r"NoStart has no start: define _init\(self, y, w\)"):
+        gb.GBRegressor(NoStart(), n_estimators=2).fit(X, y)

@@ -242,6 +242,14 @@ class Loss:
                 formulas = self._specialised.get(params[i], formulas)
         return formulas, params, w
 
+    def _init(self, y, w):
+        """The start (``init_score``) from validated labels and weights: every loss defines it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no start: define _init(self, y, w), returning the constant "
+            "raw margin that minimises the mean loss (for a regression loss "
+            "self._init_convex(y, w), the loss's own minimiser, or self._init_median(y, w))"
+        )
+
     def _init_losses(self) -> list[Loss]:
         """Losses without data-derived parameters whose summed gradients have this loss's start
         as their roots, one per output column (a start found by bisection over distributed

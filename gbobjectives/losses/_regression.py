@@ -232,7 +232,13 @@ class RegressionLoss(Loss):
         def grad_sum(c):
             return float(np.sum(self._weighted_grad_hess(y, np.full(y.shape, c), w)[0]))
 
-        return minimise_1d(grad_sum, lo, hi)
+        try:
+            return minimise_1d(grad_sum, lo, hi)
+        except ValueError as exc:  # a formula's bad output, met at a trial start, not a margin
+            raise ValueError(
+                f"finding the start (the constant margin minimising the loss, tried between "
+                f"min(y) = {lo!r} and max(y) = {hi!r}, so raw below is a trial start): {exc}"
+            ) from None
 
 
 class SquaredError(RegressionLoss):
