@@ -34,6 +34,7 @@ def cauchy_grad_hess(raw, y, params):
 class Cauchy(RegressionLoss):
     formulas = Formulas(cauchy_loss, cauchy_grad_hess)
     min_hessian = 1e-6
+    _scale_param = "c"  # Cauchy(None): c set from each call's residuals (RegressionLoss)
 
     def __init__(self, c=5.0, *, hessian="irls"):
         self.c = c

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import gbobjectives as gb
+from tests._cases import Cauchy
 
 REGRESSION_DEFAULTS = [
     gb.SquaredError(),
@@ -22,6 +23,7 @@ REGRESSION_DEFAULTS = [
     gb.Quantile(0.5),
     gb.Quantile(0.8),
     gb.Quantile([0.9, 0.1]),
+    Cauchy(None),  # a loss of one's own, its c derived as Huber's delta is (RegressionLoss)
 ]
 BACKENDS = ["xgboost", "lightgbm"]
 

@@ -274,6 +274,11 @@ class Loss:
         w = check_sample_weight(sample_weight, y.shape[0])
         if w is not None and not np.any(w > 0):
             raise ValueError("sample_weight is zero everywhere; at least one weight must be > 0")
+        return self._start(y, w)
+
+    def _start(self, y, w):
+        """The start from validated labels and weights (``_init``, unless a data-derived
+        parameter rules it out: RegressionLoss)."""
         return self._init(y, w)
 
     def predict(self, raw_prediction) -> np.ndarray:

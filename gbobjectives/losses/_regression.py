@@ -201,11 +201,47 @@ class RegressionLoss(Loss):
     """Base of the regression losses: identity link, real labels, and the starts they share
     (the median, or the minimiser of the loss's own summed gradient). A new regression loss
     names its ``formulas``, returns their parameters from ``_formula_params`` and picks its
-    ``_init``."""
+    ``_init``.
+
+    A parameter in the target's units (Huber's delta, a Cauchy loss's c) is named by
+    ``_scale_param``; left None by the user, it is set at every call from that call's
+    residuals (``_at``: the ``residual_quantile`` quantile of |raw - y|, floored at half that
+    quantile of |y - median(y)|), and the start is the weighted median, which needs no scale:
+    the loss then fits c * y as c times the fit of y, at any scale."""
 
     task = "regression"
     link = IdentityLink()
     _label_check = pw.real_label_is_bad  # the loop's per-row version of _check_y below
+    _scale_param: str | None = None  # the parameter that None makes data-derived
+    residual_quantile = 0.9  # (an __init__ parameter of the package's robust losses)
+
+    def _scale_is_derived(self) -> bool:
+        return self._scale_param is not None and getattr(self, self._scale_param) is None
+
+    def _at(self, y, raw, w, collective=None):
+        """With the scale parameter None: a copy with it set to the ``residual_quantile``
+        quantile of this round's |residuals| (scikit-learn's GradientBoostingRegressor
+        re-sets its Huber delta the same way every round, with alpha=0.9), but never below
+        _START_FLOOR times that quantile of |y - median(y)|, the residuals from the start
+        (``start_scale``, from the same sample): residuals smaller than half the target's own
+        spread are not treated as outliers, whatever the model has fitted (no floor where a
+        share q of the labels sits on the median: there that spread is 0)."""
+        if not self._scale_is_derived():
+            return self
+        out = copy.copy(self)
+        q, what = self.residual_quantile, self._scale_param
+        ys, raws, ws, step = strided_sample(y, raw, w)
+        now = residual_scale(self._residual(ys, raws), ws, q, collective, step, what)
+        floor = _START_FLOOR * _start_scale_of_sample(ys, ws, step, q, collective, what)
+        setattr(out, what, max(now, floor))
+        return out
+
+    def _init_losses(self):
+        # the start of a data-derived scale is the median
+        return [Quantile(0.5, scale=1.0)] if self._scale_is_derived() else [self]
+
+    def _start(self, y, w):
+        return self._init_median(y, w) if self._scale_is_derived() else self._init(y, w)
 
     def _check_y(self, y):
         check_finite("y_true", y)
@@ -268,35 +304,11 @@ class _RobustLoss(RegressionLoss):
         check_choice("hessian", self.hessian, _HESSIANS)
         check_min_hessian(self.min_hessian)
 
-    def _at(self, y, raw, w, collective=None):
-        """With ``delta`` (``scale``) None: a copy with it set to the ``residual_quantile``
-        quantile of this round's |residuals| (scikit-learn's GradientBoostingRegressor
-        re-sets its Huber delta the same way every round, with alpha=0.9), but never below
-        _START_FLOOR times that quantile of |y - median(y)|, the residuals from the start
-        (``start_scale``, from the same sample): residuals smaller than half the target's own
-        spread are not treated as outliers, whatever the model has fitted (no floor where a
-        share q of the labels sits on the median: there that spread is 0)."""
-        if getattr(self, self._scale_param) is not None:
-            return self
-        out = copy.copy(self)
-        q, what = self.residual_quantile, self._scale_param
-        ys, raws, ws, step = strided_sample(y, raw, w)
-        now = residual_scale(self._residual(ys, raws), ws, q, collective, step, what)
-        floor = _START_FLOOR * _start_scale_of_sample(ys, ws, step, q, collective, what)
-        setattr(out, what, max(now, floor))
-        return out
-
-    def _init_losses(self):
-        # the start of a data-derived scale is the median
-        return [self] if getattr(self, self._scale_param) is not None else [Quantile(0.5, scale=1.0)]
-
     def _formula_params(self):
         return (float(getattr(self, self._scale_param)), _MODE[self.hessian], float(self.min_hessian))
 
     def _init(self, y, w):
-        # the start of a data-derived scale is the median; with a scale given, the minimiser
-        if getattr(self, self._scale_param) is None:
-            return self._init_median(y, w)
+        # with a scale given, the minimiser (a derived scale starts at the median: _start)
         return self._init_convex(y, w)
 
 
