@@ -36,8 +36,8 @@ element at 1e6 rows in one session: its 16 MB of arrays fit the 32 MB L3 that th
 shares with its neighbours (the same loop: 0.19 ns at 1e5 rows, 0.57 at 1e7, from memory),
 and every ratio moves with it; the compute-bound loops do not.
 pseudo-Huber (target 1.5x) costs its float64 square root and division (the bare loop: 0.86
-ns, 1.3x a 0.65 ns floor, 2.4x a 0.36 ns one), so it meets its target only when the floor
-runs from memory; the same arithmetic in float32 costs a third of it, but the formulas are
+-0.90 ns, 1.3x a 0.65-0.68 ns floor, 2.4x a 0.36 ns one), so it meets its target only when
+the floor runs from memory; the same arithmetic in float32 costs a third of it, but the formulas are
 float64 (one source for the float64 public API, the plain path and the frameworks).
 log-cosh (4x) sits within ~10% of one vectorised exp and one division. A softmax row pays
 its stages one after the other: the other classes' max and K exponentials, then the true

@@ -36,16 +36,17 @@ NOTES = """
   32 MB L3 that this machine shares with its neighbours (the same loop: 0.19 ns at 1e5 rows,
   0.57 at 1e7, from memory), and every ratio moves with it (`python benchmarks/bounds.py`
   measures each kernel's irreducible arithmetic beside the same floor). This run: Huber and
-  binary focal met; quantile 1.54 (1.32 by medians; one division per row, its "irls"
-  hessian); pseudo-Huber 2.24 (its float64 square root and division cost 0.86 ns per
-  element in a bare loop, 1.3x a floor of 0.65 ns, 2.4x one of 0.36 ns; float32 arithmetic
-  would cost a third, but the formulas are float64, one source for the float64 public API,
-  the plain path and the frameworks); log-cosh 4.21 (one exp_nonpos and one division cost
-  3.0x the floor in a bare loop, the kernel 3.3x in that run); softmax focal K=10 22.2x (NOT
-  met, and not reachable by a row-at-a-time loop: in bounds.py the other classes' max, K
-  exponentials, their sum and log alone cost 7.9x, the true class's focal terms (an exp and
-  a log1p per row, not vectorisable across rows) bring it to 14.7x, the K gradients and
-  hessians to 19.3x; the cross-entropy through the same loop, the gamma = 0 row, is 20.7x).
+  binary focal met; quantile 1.54 (1.24 by medians; one division per row, its "irls"
+  hessian); pseudo-Huber 2.46 (its float64 square root and division cost 0.90 ns per
+  element in a bare loop, 1.3x bounds.py's floor of 0.68 ns, 2.4x this run's 0.38; float32
+  arithmetic would cost a third, but the formulas are float64, one source for the float64
+  public API, the plain path and the frameworks); log-cosh 5.48 (3.78 by medians; one
+  exp_nonpos and one division cost 3.0x the floor in a bare loop, the kernel 3.3x, in
+  bounds.py's run; 4.21 in this session's run before); softmax focal K=10 25.7x (NOT met,
+  and not reachable by a row-at-a-time loop: in bounds.py the other classes' max, K
+  exponentials, their sum and log alone cost 8.0x, the true class's focal terms (an exp and
+  a log1p per row, not vectorisable across rows) bring it to 14.5x, the K gradients and
+  hessians to 19.0x; the cross-entropy through the same loop, the gamma = 0 row, is 24.6x).
   What would go further: rows in blocks, the per-row terms vectorised across a block (a
   prototype on a simplified row, 10.9 -> 10.4 ns per element, did not pay for the loop shape
   it needs), or float32 arithmetic where the output is float32.
@@ -66,18 +67,22 @@ NOTES = """
   every call site of every formula: with the small primitives (log1p_unit, softplus,
   hypot1, log_cosh) left to LLVM, as exp_nonpos already was, it compiles in 5.0 s and runs
   as fast, and all six default kernels in 10.3 and 11.0 s (warm: 0.6 s, numba's disk
-  cache). The compile-cost line above is from the run with all the variants.
+  cache). (The compile-cost line above, 15.2 s, is this run's, whose machine was
+  slower throughout: its replayed XGBoost rounds took ~51 ms against ~43 ms before.)
 - **XGBoost end to end** (pseudo-Huber target 1.08, focal(gamma=0) 1.12, focal(gamma=2)
-  1.25): focal(gamma=2) met (1.17); focal(gamma=0) 1.13 (1.05 and 1.11 in earlier runs);
-  pseudo-Huber 1.14 is not: its kernel is ~1 ms of a ~35 ms round at 1e6 rows, and
+  1.25): both focal rows met (1.04 and 1.04; 1.13 and 1.17 in this session's run before).
+  pseudo-Huber 1.22 is not: its kernel is ~1 ms of a ~30 ms round at 1e6 rows, and
   benchmarks/floors.py finds the objective's share over XGBoost's own custom-objective path
-  within the noise (-7% to +2% between runs); the rest of the gap is that path (a margin
-  prediction each round, the gradient copy), which replaying stored gradients cannot avoid
-  either, plus run-to-run noise of about +-4% (pseudo-Huber measured 1.07, 1.11, 1.13, 1.26,
-  1.17, 1.08 and 1.14 in seven runs).
-- **LightGBM objective share** (target 1.05 over replayed gradients): the call itself costs
-  ~1 ms per round at 1e6 rows (measured directly); the remaining difference is within the
-  run-to-run spread of these medians.
+  within the noise (+0.6% in this session's last run, -7% in the one before); the rest of
+  the gap is that path (a margin prediction each round, the gradient copy), which replaying
+  stored gradients cannot avoid either, plus run-to-run noise (pseudo-Huber measured 1.07,
+  1.11, 1.13, 1.26, 1.17, 1.08, 1.14 and 1.22 in eight runs).
+- **LightGBM objective share** (target 1.05 over replayed gradients): 1.15 in this run,
+  1.02 in this session's run before, with the same code for this row (`Huber(1.0,
+  hessian="constant")`). Its objective call costs ~0.5 ms per round at 1e6 rows (the "call"
+  column of the Huber row), against the ~10 ms per round between custom and replayed here:
+  the rest is the machine (the same replayed training took 3.01 and 3.30 s in the two runs).
+  Not met in this run; met in the one before and in the earlier sessions' runs.
 - **Kernel columns**: "kernel" is the loss's loop into buffers it reuses, as the floor's
   (SquaredError's loop: one subtraction) is, both reading the labels as a framework call
   hands them over; "call" is one whole objective call (the default losses' residual scale,
