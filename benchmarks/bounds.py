@@ -17,12 +17,12 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
 from pathlib import Path
 
 import numba
 import numpy as np
 from _report import emit  # beside this script
+from run import _interleaved_times
 
 import gbobjectives as gb
 from gbobjectives import _engine
@@ -157,12 +157,7 @@ def measure(n: int, repeats: int):
     funcs["package: softmax focal K=10"] = package(gb.SoftmaxFocal(k, gamma=2.0), y_soft, raw_soft, gs, hs)
     for f in funcs.values():  # compile and warm
         f()
-    times = {name: [] for name in funcs}
-    for _ in range(repeats):
-        for name, f in funcs.items():
-            t0 = time.perf_counter()
-            f()
-            times[name].append(time.perf_counter() - t0)
+    times = _interleaved_times(funcs, repeats)
     best = {name: min(v) / n * 1e9 for name, v in times.items()}  # ns per element
     fl = best["floor (SquaredError's loop)"]
     return [f"| {name} | {ns:.3g} | {ns / fl:.2f} |" for name, ns in best.items()]
