@@ -112,3 +112,10 @@ def test_no_loss_writes_a_formula_of_its_own():
         text = path.read_text()
         for name in ("np.exp(", "np.tanh(", "np.hypot(", "np.log1p(", "def _grad_hess(", "def _loss("):
             assert name not in text, f"{path.name} computes {name!r} itself"
+
+
+def test_compare_reaches_the_frameworks_only_through_the_adapters():
+    """compare/ is a pipeline of steps; training with a built-in objective is adapting to a
+    framework, so it lives in adapters/ (train_builtin) like every other framework call."""
+    for path in sorted((PKG / "compare").glob("*.py")):
+        assert not (_imports(path) & {"xgboost", "lightgbm", "dask"}), path.name

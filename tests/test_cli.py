@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from gbobjectives import cli, datasets
+from gbobjectives.compare import protocol, report, tables
+from gbobjectives.compare.progress import Progress
 
 
 def run(*args, cwd=None):
@@ -31,10 +33,12 @@ def test_main_job_as_the_readme_runs_it(tmp_path):
         "quantile:alpha=0.5",
     ):
         assert name in out.stdout
-    # the built-in rows, one per backend (the screen table names them "builtin")
-    builtin_rows = [line.split()[:2] for line in out.stdout.splitlines() if line.startswith("builtin ")]
-    assert builtin_rows == [["builtin", "xgboost"], ["builtin", "lightgbm"]]
-    assert "Best by MAE (lower is better)" in out.stdout
+    # the built-in rows, named as each backend names its objective, one line each
+    firsts = [line.split()[0] for line in out.stdout.splitlines() if line.strip()]
+    for builtin in ("reg:squarederror", "reg:quantileerror(0.5)", "l2", "quantile(0.5)"):
+        assert builtin in firsts
+    assert max(map(len, out.stdout.splitlines())) <= 80
+    assert "Best by MAE (lower is better)" in out.stdout and "Verdict:" in out.stdout
     assert "42/42 fits" in out.stderr  # the progress bar
 
 
@@ -56,6 +60,8 @@ def test_main_job_as_the_readme_runs_it(tmp_path):
         (["wage", "--grid", "gamma=1,2"], "--grid 'gamma' is a parameter of none of the losses given"),
         (["wage", "--grid", "delta"], "--grid 'delta' is not valid"),
         (["wage", "--cv", "1"], "--cv 1 is not valid"),
+        (["wage", "--repeats", "0"], "--repeats 0 is not valid: an integer from 1 to 100"),
+        (["wage", "--early-stopping-rounds", "0"], "--early-stopping-rounds 0 is not valid"),
         (["wage", "--cv", "5000"], "--cv 5000 is not valid: more folds than the 3000 rows"),
         (["wage", "--learning-rate", "0"], "--learning-rate 0.0 is not valid: a number in (0, 1]"),
         (["wage", "--learning-rate", "-1"], "--learning-rate -1.0 is not valid"),
@@ -85,13 +91,13 @@ def test_bad_input_gets_one_clear_line_and_exit_2(tmp_path, capsys, args, messag
     text = tmp_path / "text.csv"
     text.write_text("a,b,c\n" + "1,2,u\n2,3,x\n" + "".join(f"{i},{i},u\n" for i in range(30)))
     inf_y = tmp_path / "inf_y.csv"
-    inf_y.write_text("a,y\n" + "".join(f"{i},{'inf' if i == 1 else i}\n" for i in range(30)))
+    inf_y.write_text("a,y\n" + "".join(f"{3 * i},{'inf' if i == 1 else i}\n" for i in range(30)))
     inf_x = tmp_path / "inf_x.csv"
     inf_x.write_text("a,y\n" + "".join(f"{'-inf' if i == 0 else i},{i}\n" for i in range(30)))
     header = tmp_path / "header.csv"
     header.write_text("a,y\n")
     const = tmp_path / "const.csv"
-    const.write_text("a,y\n" + "".join(f"{i},0\n" for i in range(30)))
+    const.write_text("a,y\n" + "".join(f"{3 * i},0\n" for i in range(30)))
     (tmp_path / "adir").mkdir()
     args = [
         a.format(
@@ -156,27 +162,6 @@ def test_compare_classification(name, capsys):
     assert max(map(len, stdout.splitlines())) <= 80
 
 
-def test_custom_logistic_equals_the_builtin_in_the_table():
-    X, y, _ = datasets.load("default")
-    rows, _ = cli.compare(
-        X[:2000],
-        y[:2000],
-        "binary",
-        loss_specs=[("logistic", {})],
-        backends=["xgboost"],
-        cv=2,
-        grid=None,
-        n_estimators=20,
-        learning_rate=0.1,
-        seed=0,
-        progress=False,
-    )
-    ours, builtin = rows
-    assert builtin["loss"] == "builtin:xgboost"
-    for metric in ("log_loss", "ROC_AUC", "PR_AUC"):
-        assert ours[metric] == pytest.approx(builtin[metric], rel=1e-5)
-
-
 @pytest.mark.parametrize("name", sorted(datasets.DATASETS))
 def test_bundled_datasets_load(name):
     X, y, features = datasets.load(name)
@@ -228,37 +213,6 @@ def test_logcosh_demo_reproduces_the_failures_and_the_fixes(tmp_path, capsys):
     assert cli.main(["logcosh-demo", "--rounds", "5", "--out", str(tmp_path)]) == 0
     assert "Newton step / residual" in capsys.readouterr().out
     assert (tmp_path / "training_curves.png").exists() and (tmp_path / "derivatives.png").exists()
-
-
-def test_the_verdict_names_a_winning_builtin_and_judges_quantiles_by_pinball():
-    def row(loss, backend, mae, pinball=None, coverage=None):
-        r = {"loss": loss, "backend": backend, "MAE": mae, "grid": ""}
-        if pinball is not None:
-            r.update(pinball=pinball, coverage=coverage)
-        return r
-
-    rows = [
-        row("huber", "xgboost", 108.0),
-        row("huber:residual_quantile=0.5", "xgboost", 109.0),  # not a quantile row
-        row("quantile:alpha=0.9", "xgboost", 120.0, 20.0, 0.88),
-        row("quantile:alpha=0.5", "xgboost", 86.0, 43.0, 0.5),
-        row("builtin:xgboost", "xgboost", 87.5),
-        row("builtin:xgboost:quantile:alpha=0.9", "xgboost", 125.0, 23.0, 0.9),
-        row("builtin:xgboost:quantile:alpha=0.5", "xgboost", 88.0, 44.0, 0.5),
-    ]
-    text = cli.verdict(rows, "regression")
-    lines = text.splitlines()
-    assert all(len(line) <= 80 for line in lines)
-    flat = " ".join(text.split())
-    # the median competes by MAE with the point predictions, and wins here
-    assert "Best by MAE (lower is better): quantile:alpha=0.5 [xgboost] 86" in flat
-    assert (
-        "Best quantile by pinball loss at alpha=0.9: quantile:alpha=0.9 [xgboost] 20, coverage 0.880" in flat
-    )
-    rows[3]["MAE"] = 90.0  # the median row
-    flat = " ".join(cli.verdict(rows, "regression").split())
-    assert "Best by MAE (lower is better): builtin:xgboost [xgboost] 87.5." in flat
-    assert "built-in objective wins: use it" in flat
 
 
 def test_integer_coded_classes_are_classified_and_the_first_line_says_why(tmp_path, capsys):
@@ -356,14 +310,14 @@ def _rows_with_long_labels():
     for loss in (
         "huber",
         "quantile:alpha=0.1",
-        "builtin:lightgbm:quantile:alpha=0.1",
-        "cb_focal:beta=0.999:gamma=2",
+        "reg:quantileerror(0.1)",
+        "cb_focal:beta=0.999:gamma=2:normalize=False",
     ):
         for backend in ("xgboost", "lightgbm"):
-            row = {"loss": loss, "backend": backend, "MAE": 123456.789, "RMSE": 2.5e-7, "MAPE": 0.1234}
-            row.update(
-                {"SMAPE": 0.5, "coverage": 0.0893, "pinball": 17.123456, "fit_s": 0.0123456, "grid": ""}
-            )
+            row = {"loss": loss, "backend": backend, "MAE": 1234.5678, "RMSE": 2.5e-3, "MAPE": 0.1234}
+            row.update({"SMAPE": 0.5, "coverage": 0.0893, "pinball": 17.123456, "fit_s": 0.0123456})
+            row.update({"grid": "", "builtin": loss.startswith("reg:"), "alpha": 0.1, "rounds": 37})
+            row.update({"MAE_sd": 0.4567})
             rows.append(row)
     return rows
 
@@ -373,34 +327,36 @@ def test_the_table_fits_the_terminal_and_never_cuts_a_number(width):
     from rich.console import Console
 
     buf = io.StringIO()
-    cli.print_table(_rows_with_long_labels(), "regression", Console(file=buf, width=width))
+    report.print_table(_rows_with_long_labels(), "regression", Console(file=buf, width=width))
     lines = buf.getvalue().splitlines()
     assert max(map(len, lines)) <= width
     text = buf.getvalue()
-    for number in ("1.235e+05", "2.5e-07", "0.1234", "0.0893", "17.12", "0.0123"):
+    for number in ("1235", "0.0025", "0.123", "0.089", "17.12", "12.3", "0.46"):
         assert text.count(number) == 8, number  # every row shows every number whole
-    # a long label wraps at its ":" separators, never inside a word
-    firsts = {line.split()[0] for line in lines[2:]}
-    pieces = {"huber", "quantile:", "alpha=0.1", "builtin:", "cb_focal:", "beta=0.999:", "gamma=2"}
+    # a long label wraps at its ":" separators, never inside a word; the built-in names fit
+    firsts = {line.split()[0] for line in lines[2:] if line.strip()}
+    assert "reg:quantileerror(0.1)" in firsts and {"xgboost", "lightgbm"} <= firsts
+    pieces = {"huber", "quantile:", "alpha=0.1", "reg:quantileerror(0.1)", "cb_focal:", "beta=0.999:"}
+    pieces |= {"gamma=2:", "normalize=False", "xgboost", "lightgbm"}
     for first in firsts:  # each first word is made of whole pieces of a label
         while first:
             first = first.removeprefix(next(p for p in pieces if first.startswith(p)))
-    assert ("builtin:quantile:alpha=0.1" in firsts) == (width == 120)
+    assert ("cb_focal:beta=0.999:gamma=2:normalize=False" in firsts) == (width == 120)
 
 
 def test_the_table_is_wider_than_a_narrow_terminal_rather_than_cut():
     from rich.console import Console
 
     buf = io.StringIO()
-    cli.print_table(_rows_with_long_labels(), "regression", Console(file=buf, width=40))
-    assert buf.getvalue().count("1.235e+05") == 8 and buf.getvalue().count("0.0893") == 8
+    report.print_table(_rows_with_long_labels(), "regression", Console(file=buf, width=40))
+    assert buf.getvalue().count("0.0025") == 8 and buf.getvalue().count("0.089") == 8
 
 
 def test_progress_is_plain_lines_when_not_a_terminal():
     from rich.console import Console
 
     buf = io.StringIO()
-    bar = cli.Progress(6, console=Console(file=buf, width=80))
+    bar = Progress(6, console=Console(file=buf, width=80))
     for label in ("huber [xgboost]", "builtin:lightgbm:quantile:alpha=0.1 [lightgbm]" * 2):
         for k in range(3):
             bar.step(label, finished_row=k == 2)
@@ -416,7 +372,7 @@ def test_progress_in_a_terminal_is_a_bar_with_a_time_estimate():
     from rich.console import Console
 
     buf = io.StringIO()
-    bar = cli.Progress(4, console=Console(file=buf, width=80, force_terminal=True))
+    bar = Progress(4, console=Console(file=buf, width=80, force_terminal=True))
     for k in range(4):
         bar.step("huber [xgboost]", finished_row=k == 3)
     import re
@@ -426,31 +382,34 @@ def test_progress_in_a_terminal_is_a_bar_with_a_time_estimate():
     assert max(len(line) for line in text.replace("\r", "\n").splitlines()) <= 80
 
 
-def test_learning_curves_cover_every_fold_and_quantiles_are_scored_by_pinball(tmp_path):
-    X, y, task, _, _ = cli.read_table(cli.datasets.path("engel"), "foodexp", None)
-    rows, learning = cli.compare(
-        X,
-        y,
-        task,
+def test_learning_curves_cover_every_row_and_fold_and_quantiles_are_scored_by_pinball(tmp_path):
+    table = tables.read_table(datasets.path("engel"), "foodexp", None)
+    result = protocol.compare(
+        table.X,
+        table.y,
+        table.task,
         loss_specs=[("huber", {}), ("quantile", {"alpha": 0.9})],
         backends=["lightgbm"],
         cv=3,
-        grid=None,
-        n_estimators=15,
-        learning_rate=0.1,
-        seed=0,
-        progress=False,
-        curves=True,
+        n_estimators=60,
+        early_stopping_rounds=5,
     )
+    learning = result.learning
     assert learning["huber [lightgbm]"]["metric"] == "MAE"
+    # every row, the built-in objectives too, records its curve on every fold
+    assert set(learning) == {f"{r['loss']} [lightgbm]" for r in result.rows}
     q = learning["quantile:alpha=0.9 [lightgbm]"]
     assert q["metric"] == "pinball loss (alpha=0.9)" and len(q["folds"]) == 3
-    assert all(len(c) == 15 for c in q["folds"])
-    # the last round's pinball loss, averaged over folds, is the table's pinball column
-    row = next(r for r in rows if r["loss"] == "quantile:alpha=0.9" and r["backend"] == "lightgbm")
-    np.testing.assert_allclose(np.mean([c[-1] for c in q["folds"]]), row["pinball"], rtol=1e-6)
-    written = cli.write_outputs(tmp_path, rows, learning, task, "engel", 3)
+    # each fold's curve runs until early stopping: its best round, then the patience
+    row = next(r for r in result.rows if r["loss"] == "quantile:alpha=0.9")
+    best = [int(np.argmin(c)) + 1 for c in q["folds"]]
+    assert all(len(c) in (60, b + 5) for c, b in zip(q["folds"], best))
+    assert row["rounds"] == int(np.median(best))
+    assert len(row["per_fold"]["pinball"]) == 3
+    written = report.write_outputs(tmp_path, result, table.task, "engel", 3)
     assert "learning_curves.png" in written and "metric_per_loss.png" in written
+    header = (tmp_path / "results.csv").read_text().splitlines()[0].split(",")
+    assert {"MAE_sd", "MAE_folds", "pinball_folds", "rounds"} <= set(header)
 
 
 def test_real_table_quirks_are_read_and_said(tmp_path):
@@ -464,22 +423,13 @@ def test_real_table_quirks_are_read_and_said(tmp_path):
         lines.append(f"{1000 + i},{bmi},{'malignant' if i % 3 else 'benign'}")
     path = tmp_path / "t.csv"
     path.write_text("\n".join(lines) + "\n")
-    X, y, task, features, reason = cli.read_table(path, "label", None)
+    X, y, task, features, reason, notes = tables.read_table(path, "label", None)
     assert task == "binary" and "PR-AUC takes 'malignant' as positive" in reason
-    assert "column 'bmi': numbers, with 1 non-numeric value(s) read as missing ('?' at row 9)" in reason
-    assert "column 'row_id': a distinct integer in every row, an identifier?" in reason
+    assert "column 'bmi': numbers, with 1 non-numeric value(s) read as missing ('?' at row 9)" in notes
+    assert any(
+        n.startswith("column 'row_id': a distinct integer in every row, an identifier?") for n in notes
+    )
     assert np.isnan(X[7, 1]) and np.isfinite(np.delete(X[:, 1], 7)).all()
-
-
-def test_verdict_calls_a_tie_a_tie():
-    rows = [
-        {"loss": "logistic", "backend": "lightgbm", "PR_AUC": 0.91234, "grid": ""},
-        {"loss": "builtin:lightgbm", "backend": "lightgbm", "PR_AUC": 0.91231, "grid": ""},
-    ]
-    text = " ".join(cli.verdict(rows, "binary").split())
-    assert "level with the backend's built-in objective: no gain from a custom loss here" in text
-    rows[1]["PR_AUC"] = 0.95
-    assert "built-in objective wins: use it" in " ".join(cli.verdict(rows, "binary").split())
 
 
 def test_mape_note_when_targets_are_zero(tmp_path, capsys):

@@ -296,6 +296,38 @@ def train(
     return Model([booster], loss, [init])
 
 
+def train_builtin(
+    params, link, X, y, sample_weight, *, num_boost_round, eval_sets, early_stopping_rounds,
+    metric, eval_metric, maximize, evals_result,
+) -> Model:  # fmt: skip
+    """``lightgbm.train`` with a built-in objective (``params["objective"]``), the same data
+    handling, metric adapter and early stopping as ``train``: the baseline that differs from
+    a gbobjectives loss in the objective only. LightGBM starts from its own average (in the
+    booster, so the model's start is 0). A ``feval`` sees the objective's predictions
+    (probabilities, not margins) with a built-in objective; ``link`` (a gbobjectives loss)
+    maps the model's margins to predictions."""
+    metric = metric(eval_metric, None, maximize=maximize)
+    p = {"verbosity": -1, **params, "metric": "None"}
+    train_set = lightgbm.Dataset(X, y, weight=sample_weight, params=p)
+    valid = [lightgbm.Dataset(Xe, ye, weight=we, reference=train_set) for Xe, ye, we in eval_sets]
+    callbacks = [] if evals_result is None else [lightgbm.record_evaluation(evals_result)]
+    if early_stopping_rounds and valid:
+        callbacks.append(
+            lightgbm.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)
+        )
+    booster = lightgbm.train(
+        p,
+        train_set,
+        num_boost_round,
+        valid_sets=valid,
+        valid_names=[f"valid_{i}" for i in range(len(valid))],
+        feval=metric,
+        callbacks=callbacks,
+    )
+    start = np.zeros(link.n_outputs) if link.n_outputs > 1 else 0.0
+    return Model([booster], link, [start])
+
+
 def _train_renewing(
     loss,
     params,

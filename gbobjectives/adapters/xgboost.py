@@ -235,6 +235,37 @@ def train(
     return Model(booster, loss)
 
 
+def train_builtin(
+    params, link, X, y, sample_weight, *, num_boost_round, eval_sets, early_stopping_rounds,
+    metric, eval_metric, maximize, evals_result,
+) -> Model:  # fmt: skip
+    """``xgboost.train`` with a built-in objective (``params["objective"]``), the same data
+    handling, metric adapter and early stopping as ``train``: the baseline that differs from
+    a gbobjectives loss in the objective only. XGBoost estimates the start itself. A custom
+    metric sees the objective's predictions (probabilities, not margins) with a built-in
+    objective; ``link`` (a gbobjectives loss) maps the model's margins to predictions."""
+    metric = metric(eval_metric, None, maximize=maximize)
+    dtrain = xgboost.DMatrix(X, label=y, weight=sample_weight, enable_categorical=True)
+    evals = [
+        (xgboost.DMatrix(Xe, label=ye, weight=we, enable_categorical=True), f"valid_{i}")
+        for i, (Xe, ye, we) in enumerate(eval_sets)
+    ]
+    callbacks = []
+    if early_stopping_rounds and evals:
+        callbacks.append(early_stopping(early_stopping_rounds, metric, data_name=evals[-1][1]))
+    booster = xgboost.train(
+        {"verbosity": 0, **params, "disable_default_eval_metric": 1},
+        dtrain,
+        num_boost_round,
+        evals=evals,
+        custom_metric=metric,
+        callbacks=callbacks,
+        evals_result=evals_result,
+        verbose_eval=False,
+    )
+    return Model(booster, link)
+
+
 def renewal_refused(loss, params) -> str | None:
     """Why leaf renewal cannot run with this loss and these parameters, or None."""
     if not (loss.task == "regression" and hasattr(loss, "alphas")):

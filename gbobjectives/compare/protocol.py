@@ -1,0 +1,354 @@
+"""One protocol for every row of the comparison, built-in objectives included.
+
+A comparison is honest only when its two sides differ in the one thing compared, here the
+objective. So every row, a gbobjectives loss or a backend's built-in objective:
+
+- trains through the same estimator (``GBRegressor`` / ``GBClassifier``) with the same
+  hyperparameters per backend: a built-in row differs only in ``_train``, which hands the
+  backend its own objective string instead of the loss (same ``_backend_params``, same
+  feature handling, same early-stopping callback, same prediction link);
+- sees the same outer folds (repeated K-fold, stratified for classes);
+- has its number of rounds chosen by one rule inside each training fold: early stopping on an
+  inner split (``INNER_FRACTION`` of the training fold, stratified for classes) by the metric
+  that judges the row's kind of prediction (MAE, the pinball loss at the row's level, or
+  log-loss), with the same patience and the same cap. A loss whose hessian takes smaller
+  Newton steps (XGBoost's ``multi:softprob`` uses 2p(1-p) where the softmax losses here use
+  p(1-p)) then takes more rounds instead of looking worse at a fixed count;
+- is scored on the held-out fold with the early-stopped model; the per-fold scores are kept
+  for the verdict's paired test.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import NamedTuple
+
+import numpy as np
+
+from ..estimators import GBClassifier, GBRegressor, _resolve_classification_loss
+from .errors import UsageError
+from .scoring import classification_metrics, curve_maximize, curve_metric, curve_name, regression_metrics
+from .specs import LOSSES, build_loss
+
+# Share of each training fold held out for early stopping, and the default patience.
+INNER_FRACTION = 0.2
+PATIENCE = 20
+
+
+class Comparison(NamedTuple):
+    """What ``compare`` returns: the rows (dicts of fold means, spreads and per-fold scores),
+    per-round validation curves of every row (``{"label [backend]": {"metric", "alpha",
+    "folds"}}``), the backend parameters every row of a backend trained with, and the test
+    share of the data over the training share (the corrected t-test's n_test / n_train)."""
+
+    rows: list
+    learning: dict
+    settings: dict
+    test_over_train: float
+
+
+# ------------------------------------------------------------------ the built-in objectives
+def builtin_objective(backend, task, alpha=None, n_classes=None) -> tuple[str, dict]:
+    """(label, parameters) of the backend's own objective for a task, named as the backend
+    names it (``reg:quantileerror(0.5)``: XGBoost's objective at ``quantile_alpha=0.5``)."""
+    if backend == "xgboost":
+        if task == "regression" and alpha is not None:
+            return f"reg:quantileerror({alpha:g})", {
+                "objective": "reg:quantileerror",
+                "quantile_alpha": alpha,
+            }
+        if task == "regression":
+            return "reg:squarederror", {"objective": "reg:squarederror"}
+        if task == "binary":
+            return "binary:logistic", {"objective": "binary:logistic"}
+        return "multi:softprob", {"objective": "multi:softprob", "num_class": n_classes}
+    if task == "regression" and alpha is not None:
+        return f"quantile({alpha:g})", {"objective": "quantile", "alpha": alpha}
+    if task == "regression":
+        return "l2", {"objective": "l2"}
+    if task == "binary":
+        return "binary", {"objective": "binary"}
+    return "multiclass", {"objective": "multiclass", "num_class": n_classes}
+
+
+class _BuiltinObjective:
+    """The estimator with the backend's own objective (``builtin_params``) in place of the
+    loss. Everything but the objective is the estimator's: its backend parameters, its data
+    checks, its eval sets and early stopping on ``eval_metric``, and its link at predict time
+    (the loss given to ``_train``: ``SquaredError``/``Quantile`` identity, ``Logistic``'s
+    sigmoid, the softmax), applied to the raw margins the built-in model returns. The
+    backend estimates the start itself, as it does for its built-in objectives."""
+
+    builtin_params: dict = {}
+
+    def _train(self, loss, X, y, sample_weight, eval_sets):
+        import importlib
+
+        adapter = importlib.import_module(f"gbobjectives.adapters.{self.backend}")
+        self.evals_result_ = {}
+        self.model_ = adapter.train_builtin(
+            {**self._backend_params(), **self.builtin_params},
+            loss,
+            X,
+            y,
+            sample_weight,
+            num_boost_round=self.n_estimators,
+            eval_sets=eval_sets,
+            early_stopping_rounds=self.early_stopping_rounds,
+            metric=adapter.custom_metric if self.backend == "xgboost" else adapter.feval,
+            eval_metric=self.eval_metric,
+            maximize=self.eval_metric_maximize,
+            evals_result=self.evals_result_,
+        )
+        self.booster_ = self.model_.booster
+        self.best_iteration_ = self.model_.best_iteration
+        return self
+
+
+class BuiltinRegressor(_BuiltinObjective, GBRegressor):
+    """``GBRegressor`` training the backend's own regression objective (see _BuiltinObjective)."""
+
+
+class BuiltinClassifier(_BuiltinObjective, GBClassifier):
+    """``GBClassifier`` training the backend's own classification objective."""
+
+
+# ------------------------------------------------------------------ folds
+def outer_folds(y, task, cv, repeats, seed):
+    """(train, test) index pairs: ``repeats`` times K-fold, stratified for classes."""
+    from sklearn.model_selection import KFold, RepeatedKFold, RepeatedStratifiedKFold, StratifiedKFold
+
+    if repeats == 1:
+        splitter = (KFold if task == "regression" else StratifiedKFold)(cv, shuffle=True, random_state=seed)
+    else:
+        cls = RepeatedKFold if task == "regression" else RepeatedStratifiedKFold
+        splitter = cls(n_splits=cv, n_repeats=repeats, random_state=seed)
+    return list(splitter.split(np.zeros(len(y)), y))
+
+
+def inner_split(y, task, seed):
+    """Positions (fit, stop) within a training fold: ``INNER_FRACTION`` of the rows, drawn at
+    random (per class for classes, so that every class stays in the fit part), for early
+    stopping; the rest to fit on."""
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    if task == "regression":
+        order = rng.permutation(n)
+        k = min(max(1, round(INNER_FRACTION * n)), n - 1)
+        return np.sort(order[k:]), np.sort(order[:k])
+    stop = []
+    for c in np.unique(y):
+        rows = rng.permutation(np.flatnonzero(y == c))
+        stop.extend(rows[: int(INNER_FRACTION * len(rows))])  # floor: a class of 1-4 rows stays whole
+    if not stop:  # a tiny training fold: one row of the largest class
+        values, counts = np.unique(y, return_counts=True)
+        stop = [rng.choice(np.flatnonzero(y == values[np.argmax(counts)]))]
+    mask = np.zeros(n, dtype=bool)
+    mask[stop] = True
+    return np.flatnonzero(~mask), np.flatnonzero(mask)
+
+
+def _take(X, rows):
+    """Rows of a numeric array or a DataFrame (tables with categorical columns)."""
+    return X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+
+
+# ------------------------------------------------------------------ the runner
+class _Row(NamedTuple):
+    label: str
+    backend: str
+    builtin: bool
+    alpha: float | None
+    grid: str
+    make: object  # () -> an unfitted estimator
+
+
+def settings_of(backend, common) -> dict:
+    """The backend parameters every row of ``backend`` trains with (the seed left out)."""
+    params = GBRegressor(backend=backend, **common)._backend_params()
+    params.pop("seed", None)
+    return params
+
+
+def compare(
+    X,
+    y,
+    task,
+    *,
+    loss_specs,
+    backends,
+    cv,
+    grid=None,
+    n_estimators=500,
+    learning_rate=0.1,
+    seed=0,
+    repeats=1,
+    early_stopping_rounds=PATIENCE,
+    progress=None,
+    say=None,
+) -> Comparison:
+    """Cross-validate every (loss, grid value, backend) and each backend's built-in objective
+    under one protocol (see the module docstring). ``n_estimators`` is the most rounds a row
+    may take; ``early_stopping_rounds=None`` trains every row ``n_estimators`` rounds on the
+    whole training fold instead (fixed rounds: a step-size difference then shows as a score
+    difference); ``progress``: a ``Progress`` or None; ``say``: a function for one-line notes
+    on what happens (the first run's compiling), or None."""
+    classes = None
+    if task != "regression":  # every model sees the class indices (XGBClassifier insists on them)
+        names, y = np.unique(y, return_inverse=True)
+        classes = np.arange(len(names))
+    n_classes = None if classes is None else len(classes)
+    common = dict(
+        n_estimators=n_estimators,
+        learning_rate=learning_rate,
+        random_state=seed,
+        early_stopping_rounds=early_stopping_rounds,
+    )
+    rows = _candidates(task, loss_specs, backends, grid, common, n_classes)
+    folds = outer_folds(y, task, cv, repeats, seed)
+    if progress is not None:
+        progress.total = len(folds) * len(rows)
+    _warm_up_loops([build_loss(n, p) for n, p in loss_specs], task, n_classes, say)
+    _warm_up_fits(rows, X, y, task, seed)
+    out, learning = [], {}
+    fixed = None if early_stopping_rounds else n_estimators
+    for row in rows:
+        out.append(_evaluate(row, X, y, task, classes, folds, seed, learning, progress, fixed))
+    settings = {b: settings_of(b, common) for b in backends}
+    return Comparison(out, learning, settings, 1.0 / (cv - 1))
+
+
+def _candidates(task, loss_specs, backends, grid, common, n_classes):
+    est = GBRegressor if task == "regression" else GBClassifier
+    builtin_est = BuiltinRegressor if task == "regression" else BuiltinClassifier
+    rows = []
+    for name, params in loss_specs:
+        values = [None]
+        if grid is not None and grid[0] in LOSSES[name][2]:
+            values = grid[1]
+        for v in values:
+            p = dict(params) if v is None else {**params, grid[0]: v}
+            label = name + "".join(f":{k}={val}" for k, val in p.items())
+            alpha = p.get("alpha", 0.5) if name == "quantile" else None
+            for backend in backends:
+
+                def make(name=name, p=p, backend=backend, alpha=alpha):
+                    return est(build_loss(name, p), backend=backend, **common, **_metric(task, alpha))
+
+                rows.append(_Row(label, backend, False, alpha, "" if v is None else f"{grid[0]}={v}", make))
+    alphas = sorted({p.get("alpha", 0.5) for n, p in loss_specs if n == "quantile"})
+    for backend in backends:
+        for alpha in [None] + (alphas if task == "regression" else []):
+            label, objective = builtin_objective(backend, task, alpha, n_classes)
+
+            def make(backend=backend, alpha=alpha, objective=objective):
+                loss = None if alpha is None else build_loss("quantile", {"alpha": alpha})
+                model = builtin_est(loss, backend=backend, **common, **_metric(task, alpha))
+                model.builtin_params = objective
+                return model
+
+            rows.append(_Row(label, backend, True, alpha, "", make))
+    return rows
+
+
+def _metric(task, alpha):
+    """The early-stopping metric of a row, as estimator parameters (the same for every row)."""
+    return {"eval_metric": curve_metric(task, alpha), "eval_metric_maximize": curve_maximize(task)}
+
+
+def _evaluate(row, X, y, task, classes, folds, seed, learning, progress, fixed):
+    """The row's per-fold scores, rounds, fit times and curves. ``fixed``: a number of rounds
+    to train on the whole training fold instead of early stopping (the benchmarks' protocol
+    of fixed rounds; no curves)."""
+    scores, seconds, rounds, curves = [], [], [], []
+    for k, (tr, te) in enumerate(folds):
+        fit, stop = (np.arange(len(tr)), None) if fixed else inner_split(y[tr], task, seed + k)
+        est = row.make()
+        t0 = time.perf_counter()
+        try:
+            if fixed:
+                est.fit(_take(X, tr), y[tr])
+            else:
+                fit, stop = tr[fit], tr[stop]
+                est.fit(_take(X, fit), y[fit], eval_set=[(_take(X, stop), y[stop])])
+        except ValueError as err:  # e.g. margins that overflow: one line, not a traceback
+            first = str(err).strip().splitlines()[0]
+            raise UsageError(
+                f"{row.label} [{row.backend}] could not be fitted (fold {k + 1}): {first}"
+            ) from None
+        seconds.append(time.perf_counter() - t0)
+        curve = next(iter(est.evals_result_.get("valid_0", {}).values()), [])  # a constant model: none
+        curves.append(list(curve))
+        # early stopping's choice: the first best round (a later tie is no improvement)
+        pick = np.argmax if curve_maximize(task) else np.argmin
+        rounds.append(fixed or (int(pick(curve)) + 1 if len(curve) else 0))
+        if task == "regression":
+            pred = np.asarray(est.predict(_take(X, te)), dtype=float)
+            scores.append(regression_metrics(y[te], pred, row.alpha))
+        else:
+            scores.append(classification_metrics(y[te], est.predict_proba(_take(X, te)), classes))
+        if progress is not None:
+            progress.step(f"{row.label} [{row.backend}]", finished_row=k == len(folds) - 1)
+    if any(curves):
+        learning[f"{row.label} [{row.backend}]"] = {
+            "metric": curve_name(task, row.alpha),
+            "alpha": row.alpha,
+            "folds": [c for c in curves if c],
+        }
+    out = {
+        "loss": row.label,
+        "backend": row.backend,
+        "builtin": row.builtin,
+        "alpha": row.alpha,
+        "grid": row.grid,
+    }
+    per_fold = {m: np.array([s[m] for s in scores]) for m in scores[0]}
+    for m, v in per_fold.items():
+        out[m] = float(np.mean(v))
+        out[f"{m}_sd"] = float(np.std(v, ddof=1))
+    out["rounds"] = int(np.median(rounds))
+    out["fit_s"] = float(np.mean(seconds))
+    out["per_fold"] = per_fold
+    return out
+
+
+def _warm_up_fits(rows, X, y, task, seed):
+    """One small fit of each kind of row (a gbobjectives loss, a built-in objective) on each
+    backend, untimed: the one-off costs of a first fit (the backends' own first calls, the
+    metric's) fall on no row of the table."""
+    fit, stop = inner_split(y[: min(len(y), 200)], task, seed)
+    seen = set()
+    for row in rows:
+        if (row.backend, row.builtin) in seen:
+            continue
+        seen.add((row.backend, row.builtin))
+        est = row.make().set_params(n_estimators=2)
+        try:
+            est.fit(_take(X, fit), y[fit], eval_set=[(_take(X, stop), y[stop])])
+        except ValueError:  # a sample the loss cannot fit (a class missing): the real fits say
+            pass
+
+
+def _warm_up_loops(losses, task, n_classes, say):
+    """Load (or, on a first run, compile) the loop of every loss that will train, as it will
+    train (a binary loss given K classes runs as its softmax counterpart), in both dtypes
+    (XGBoost passes float32 margins, LightGBM float64), before any fit is timed: no fit time
+    in the table includes that one-off cost. ``say`` hears a line before and, when it took
+    long enough to be compiling, after."""
+    from .._objective import grad_hess
+
+    if task == "multiclass":
+        losses = [_resolve_classification_loss(loss, n_classes) for loss in losses]
+        y, raw = np.arange(n_classes, dtype=np.float64), np.zeros((n_classes, n_classes))
+    else:
+        y, raw = np.array([0.0, 1.0]), np.zeros(2)
+    names = ", ".join(dict.fromkeys(type(loss).__name__ for loss in losses))
+    if say is not None:
+        say(f"loading the compiled loops for {names} (compiled on the first run only)")
+    t0 = time.perf_counter()
+    for loss in losses:
+        for dtype in (np.float32, np.float64):
+            grad_hess(loss, y, raw.astype(dtype), None, "sklearn")
+    seconds = time.perf_counter() - t0
+    if say is not None and seconds > 1.0:
+        say(f"compiled in {seconds:.1f} s; later runs load them from numba's cache")
