@@ -97,10 +97,11 @@ def plot_curves(plt, learning, title):
         for label, v in learning.items():
             if v["metric"] != metric:
                 continue
-            # folds stop early at different rounds: each round's mean over the folds still
-            # running (a NaN pad past a fold's end)
-            n = max(map(len, v["folds"]))
-            curves = np.array([list(c) + [np.nan] * (n - len(c)) for c in v["folds"]])
+            # Folds stop early at different rounds. A mean over the folds still running would
+            # jump as folds drop out, so the curves end where half the folds have stopped
+            # (the median fold's length).
+            n = int(np.median([len(c) for c in v["folds"]]))
+            curves = np.array([(list(c) + [np.nan] * n)[:n] for c in v["folds"]])
             rounds = np.arange(1, n + 1)
             style = "--" if label.endswith("[lightgbm]") else "-"
             colour = cmap(names.index(label.rsplit(" [", 1)[0]) % cmap.N)
@@ -121,6 +122,8 @@ def plot_curves(plt, learning, title):
     n_folds = len(next(iter(learning.values()))["folds"])
     banded_any = n_folds > 1 and any(sum(v["metric"] == m for v in learning.values()) <= 6 for m in metrics)
     band = ", band: best to worst fold (in panels of up to 6 curves)" if banded_any else ""
-    fig.suptitle(f"{title}\nmean over {n_folds} folds{band}", fontsize=10)
+    fig.suptitle(
+        f"{title}\nmean over the {n_folds} folds, up to the median fold's last round{band}", fontsize=10
+    )
     fig.set_layout_engine("constrained")
     return fig

@@ -68,13 +68,22 @@ def _score(r, m):
     return f"{r[m]:.4g} ± {r[m + '_sd']:.2g}"
 
 
+# Relative per-fold differences below this are float rounding (the same model trained two
+# ways sums its gradients in another order), not a difference between losses.
+ROUNDING = 1e-9
+
+
 def _difference(a, b, m, higher, test_over_train) -> tuple[str, bool]:
     """``a`` against ``b`` in words (the relative difference, the p-value, clear or not), and
     whether it is clear."""
-    p = corrected_ttest(a["per_fold"][m], b["per_fold"][m], test_over_train)
+    fa, fb = np.asarray(a["per_fold"][m]), np.asarray(b["per_fold"][m])
+    if np.all(np.abs(fa - fb) <= ROUNDING * np.maximum(np.abs(fb), 1e-300)):
+        return "equal in every fold: no difference", False
+    p = corrected_ttest(fa, fb, test_over_train)
     rel = (a[m] - b[m]) / abs(b[m]) if b[m] else 0.0
     better = (a[m] > b[m]) == higher
-    size = f"{abs(rel):.1%} {'better' if better else 'worse'}" if a[m] != b[m] else "equal"
+    pct = f"{100 * abs(rel):.2g}%" if abs(rel) < 0.001 else f"{abs(rel):.1%}"
+    size = f"{pct} {'better' if better else 'worse'}"
     if p < CLEAR:
         return f"{size}, p = {p:.2g}: a clear difference", True
     return f"{size}, p = {p:.2g}: no clear difference, inside the fold noise", False
