@@ -47,6 +47,7 @@ def _parser():
     )
     c.add_argument("--target", help="the column to predict (bundled datasets know theirs)")
     c.add_argument("--task", choices=["regression", "binary", "multiclass"])
+    c.add_argument("--positive", help="the positive class of a binary target (default: the minority class)")
     c.add_argument(
         "--losses", nargs="+", help=f"comma-separated specs name[:param=value...]; names: {', '.join(LOSSES)}"
     )
@@ -123,10 +124,12 @@ def run_compare(args) -> int:
     name = args.data or "wage"
     if name in datasets.DATASETS and not Path(name).exists():
         source, target, _ = datasets.DATASETS[name]
-        table = read_table(datasets.path(name), args.target or target, args.task)
+        table = read_table(
+            datasets.path(name), args.target or target, args.task, cv=args.cv, positive=args.positive
+        )
         title = f"bundled dataset {name!r}"
     else:
-        table = read_table(Path(name), args.target, args.task)
+        table = read_table(Path(name), args.target, args.task, cv=args.cv, positive=args.positive)
         title = name
     X, y, task = table.X, table.y, table.task
     if args.cv > X.shape[0]:
@@ -135,10 +138,6 @@ def run_compare(args) -> int:
     grid = parse_grid(args.grid)
     if grid is not None and not any(grid[0] in LOSSES[n][2] for n, _ in specs):
         raise UsageError(f"--grid {grid[0]!r} is a parameter of none of the losses given")
-    if task != "regression":
-        counts = np.unique(y, return_counts=True)[1]
-        if counts.min() < args.cv:
-            raise UsageError(f"the rarest class has {counts.min()} rows, fewer than --cv {args.cv} folds")
     backends = ["xgboost", "lightgbm"] if args.backend == "both" else [args.backend]
     repeats = args.repeats if args.repeats is not None else default_repeats(X.shape[0])
     n_folds = args.cv * repeats
@@ -170,6 +169,7 @@ def run_compare(args) -> int:
             early_stopping_rounds=args.early_stopping_rounds,
             learning_rate=args.learning_rate,
             seed=args.seed,
+            positive=table.positive,
             progress=bar,
             say=say,
         )

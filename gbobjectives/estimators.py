@@ -394,6 +394,7 @@ class GBClassifier(ClassifierMixin, _GBBase):
     def fit(self, X, y, sample_weight=None, *, eval_set=None, eval_sample_weight=None):
         """Fit on (X, y); ``eval_set=[(X_val, y_val), ...]`` is watched for early stopping."""
         self._check_params()
+        _check_labels_present(y, "y")
         X, y = self._check_X(X, reset=True, y=y)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -466,6 +467,22 @@ def _as_categories(column, categories):
 
 def _has_categorical(frame) -> bool:
     return any(_is_categorical(frame[c]) for c in frame.columns)
+
+
+def _check_labels_present(y, name):
+    """One error for a missing class label, whatever the container (a DataFrame's path would
+    otherwise fail sorting text against NaN: "'<' not supported between 'float' and 'str'")."""
+    import pandas as pd
+
+    if y is None:
+        return
+    missing = np.asarray(pd.isna(np.asarray(y, dtype=object)), dtype=bool).ravel()
+    if missing.any():
+        first = int(np.flatnonzero(missing)[0])
+        raise ValueError(
+            f"Input {name} contains NaN: {int(missing.sum())} missing label(s), the first at "
+            f"position {first}; drop those rows or give them a class"
+        )
 
 
 def _check_number(name, value, *, integer=False, low=None, high=None, low_open=False):

@@ -293,7 +293,7 @@ def test_a_table_with_text_dates_and_blanks_runs_and_the_text_column_helps(tmp_p
     assert cli.main(args) == 0
     out = capsys.readouterr().out
     words = " ".join(out.split())  # the first line wraps at 80 columns
-    assert "column 'day': dates" in words and "column 'shop' dropped" in words
+    assert "column 'day': ISO dates, used as days since 1970" in words and "column 'shop' dropped" in words
     assert "column 'city': text, a categorical feature of 4 values" in words
     with_city = float(out.split("squared_error")[1].split()[1])  # the XGBoost row's MAE
     path.write_text(
@@ -423,9 +423,10 @@ def test_real_table_quirks_are_read_and_said(tmp_path):
         lines.append(f"{1000 + i},{bmi},{'malignant' if i % 3 else 'benign'}")
     path = tmp_path / "t.csv"
     path.write_text("\n".join(lines) + "\n")
-    X, y, task, features, reason, notes = tables.read_table(path, "label", None)
-    assert task == "binary" and "PR-AUC takes 'malignant' as positive" in reason
-    assert "column 'bmi': numbers, with 1 non-numeric value(s) read as missing ('?' at row 9)" in notes
+    X, y, task, features, reason, notes, positive = tables.read_table(path, "label", None)
+    assert task == "binary" and positive == "benign"
+    assert "PR-AUC takes 'benign' (33% of rows, the minority class; --positive to choose)" in reason
+    assert "column 'bmi': 1 placeholder(s) read as missing ('?' at row 9)" in notes
     assert any(
         n.startswith("column 'row_id': a distinct integer in every row, an identifier?") for n in notes
     )

@@ -184,6 +184,7 @@ def compare(
     seed=0,
     repeats=1,
     early_stopping_rounds=PATIENCE,
+    positive=None,
     progress=None,
     say=None,
 ) -> Comparison:
@@ -192,9 +193,14 @@ def compare(
     may take; ``early_stopping_rounds=None`` trains every row ``n_estimators`` rounds on the
     whole training fold instead (fixed rounds: a step-size difference then shows as a score
     difference); ``progress``: a ``Progress`` or None; ``say``: a function for one-line notes
-    on what happens (the first run's compiling), or None."""
+    on what happens (the first run's compiling), or None. ``positive``: the positive class
+    of a binary task (class 1 for the models and PR-AUC); None: the second in sorted order."""
     classes = None
-    if task != "regression":  # every model sees the class indices (XGBClassifier insists on them)
+    if task == "binary" and positive is not None:
+        if not np.any(y == positive) or np.all(y == positive):
+            raise UsageError(f"positive={positive!r} is not one of the two labels of y")
+        y, classes = (y == positive).astype(np.int64), np.arange(2)
+    elif task != "regression":  # every model sees the class indices (XGBClassifier insists on them)
         names, y = np.unique(y, return_inverse=True)
         classes = np.arange(len(names))
     n_classes = None if classes is None else len(classes)

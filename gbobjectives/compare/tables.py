@@ -1,12 +1,47 @@
-"""Reading a table: a CSV (or a bundled dataset) into features, target and task.
+"""Reading a table: a file (or a bundled dataset) into features, target and task.
 
 Every conversion and every dropped column is said in a note, one line each; what cannot be
-used ends in one ``UsageError`` that names the column, the value and what is valid.
+used ends in one ``UsageError`` that names the column, the value and what is valid. The
+rules, in the order they apply (the README states them):
+
+- **The file.** CSV, plain or compressed (gzip, bz2, xz, zip: recognised by their first
+  bytes, whatever the extension), or Parquet (needs pyarrow, the ``tables`` extra). An Excel
+  workbook is refused with the way to save it as CSV. The separator is sniffed among comma,
+  semicolon, tab and ``|`` (the one that splits the first lines into the same number of
+  fields, most fields first); the encoding is UTF-8 (a byte-order mark dropped), else cp1252,
+  else latin-1. Any choice other than comma and UTF-8 is said on the first lines.
+- **Names.** Stripped; a name given twice is refused (pandas would rename the second one
+  silently).
+- **Missing values.** Blank, ``NA``, ``N/A``, ``NaN``, ``null``, ``None``, ``?``, ``-``, ``--``
+  and ``.`` (any case) are missing, in features and in the target: rows with a missing
+  target are dropped, with a count.
+- **Numbers written as text.** A column whose non-missing values are numbers for at least
+  ``NUMERIC_SHARE`` of its rows is numeric (the rest, said, become missing), read by the
+  first rule that parses: plain (``1500.5``, ``1e-3``); thousands commas (``1,500.5``: every
+  comma followed by three digits); decimal commas (``1500,5``, ``1.500,5``: a period groups
+  thousands). When both comma readings fit every value (``1,500``), a file separated by
+  semicolons takes the decimal comma, any other the thousands comma.
+- **Dates.** ISO 8601 with or without a time and a zone (zones, mixed offsets included, are
+  converted to UTC); ``MM/DD/YYYY`` or ``DD/MM/YYYY`` (``/``, ``-`` or ``.`` between, a time
+  may follow) when only one of the two reads every value. Each becomes three numbers: days
+  since 1970-01-01 (fractional with times), month and day of week. An ambiguous column (day
+  and month both at most 12 in every row), or one that is mostly but not wholly dates, is
+  dropped with a line saying how to write it.
+- **Dropped columns.** A saved index or row number (see ``_row_numbers``), a column with no
+  value, a column with one value in every row, a text column that looks like an identifier
+  (more than ``MAX_CATEGORIES`` distinct values, or distinct in over half the rows). Any
+  other text column is a categorical feature.
 """
 
 from __future__ import annotations
 
+import bz2
+import csv
+import gzip
+import io
+import lzma
 import re
+import zipfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -18,12 +53,24 @@ from .errors import UsageError
 # An integer-valued target with at most this many distinct values is read as class codes
 # (0/1/2 ratings, labels); more distinct integers (counts) are a number to predict.
 MAX_INTEGER_CLASSES = 10
+# A text column with more distinct values than this, or distinct in more than half the rows,
+# is an identifier (a name, an id): it is dropped, with a note, rather than made a category.
+MAX_CATEGORIES = 1000
+# A column is numeric when at least this share of its non-missing values are numbers.
+NUMERIC_SHARE = 0.95
+# A column of which at least this share reads as dates, but not all, gets the line on how
+# to write it.
+MOSTLY_DATES = 0.8
+PLACEHOLDERS = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "-", "--", ".", "<na>", "#n/a"})
+_SAID_PLACEHOLDERS = frozenset({"?", "-", "--", "."})
+_SEPARATORS = [",", ";", "\t", "|"]
+_SEPARATOR_NAME = {",": "comma", ";": "semicolon", "\t": "tab", "|": "'|'"}
 
 
 class Table(NamedTuple):
     """A table read for ``compare``: X (a float array, or a DataFrame with categorical
-    columns, positional names), y, the task, the feature names, why that task, and one note
-    per conversion or dropped column."""
+    columns, positional names), y, the task, the feature names, why that task, one note per
+    conversion or dropped column, and the positive class of a binary task (else None)."""
 
     X: object
     y: np.ndarray
@@ -31,6 +78,262 @@ class Table(NamedTuple):
     features: list
     reason: str
     notes: list
+    positive: object = None
+
+
+# ------------------------------------------------------------------ the file
+_MAGIC = [
+    (b"\x1f\x8b", "gzip"),
+    (b"BZh", "bz2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"PK\x03\x04", "zip"),
+    (b"PAR1", "parquet"),
+    (b"\xd0\xcf\x11\xe0", "xls"),  # the OLE2 container of .xls workbooks
+]
+
+
+def _kind(head: bytes, name: str) -> str:
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            if kind == "zip" and name.lower().endswith((".xlsx", ".xlsm")):
+                return "xls"
+            return kind
+    return "text"
+
+
+def _sample(raw: bytes, kind: str) -> bytes:
+    """The first bytes of the text inside a compressed file (for sniffing)."""
+    if kind == "text":
+        return raw
+    if kind == "zip":
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            members = [m for m in z.namelist() if not m.endswith("/")]
+            if len(members) != 1:
+                raise UsageError(f"a zip file must hold one CSV file; this one holds {len(members)}")
+            with z.open(members[0]) as f:
+                return f.read(1 << 16)
+    opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[kind]
+    with opener(io.BytesIO(raw)) as f:
+        return f.read(1 << 16)
+
+
+def _encoding(sample: bytes) -> str:
+    """UTF-8 when the sample decodes as UTF-8 (a sequence cut at the sample's end allowed),
+    else cp1252 (Excel's "CSV" on Windows), else latin-1 (which decodes any byte)."""
+    import codecs
+
+    for enc in ("utf-8-sig", "cp1252"):
+        try:
+            codecs.getincrementaldecoder(enc)().decode(sample, final=False)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    return "latin-1"
+
+
+def _separator(text: str) -> str:
+    """The separator that splits the first lines into the same number of fields (at least 2),
+    the most fields first; comma when none does."""
+    lines = [line for line in text.splitlines()[:30] if line.strip()]
+    if len(lines) > 1:
+        lines = lines[:-1]  # the sample's last line may be cut short
+    best, most = ",", 1
+    for sep in _SEPARATORS:
+        counts = [len(r) for r in csv.reader(lines, delimiter=sep)]
+        if not counts or counts[0] < 2:
+            continue
+        same = sum(c == counts[0] for c in counts) / len(counts)
+        if same >= 0.9 and counts[0] > most:
+            best, most = sep, counts[0]
+    return best
+
+
+def _read_csv(raw, sep, encoding, compression):
+    """Every column as text (the column rules decide what is a number, a date, missing)."""
+    import pandas as pd
+
+    return pd.read_csv(
+        io.BytesIO(raw),
+        sep=sep,
+        encoding=encoding,
+        compression=compression,
+        dtype=str,
+        keep_default_na=False,
+        skipinitialspace=True,
+    )
+
+
+def read_frame(path):
+    """(the file as a DataFrame of text columns, or typed for Parquet; notes; separator)."""
+    import pandas as pd
+
+    if isinstance(path, Path) and path.is_dir():
+        raise UsageError(f"{path} is a directory; give a CSV file or a bundled dataset name")
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        raise UsageError(
+            f"file not found: {path} (bundled datasets: {', '.join(datasets.DATASETS)})"
+        ) from None
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
+    if not raw.strip():
+        raise UsageError(f"cannot read {path} as CSV: the file is empty")
+    kind = _kind(raw[:8], str(path))
+    if kind == "xls":
+        raise UsageError(
+            f"{path} is an Excel workbook, not a CSV: save the sheet as 'CSV UTF-8' (File > Save As) "
+            "and give that file"
+        )
+    notes = []
+    if kind == "parquet":
+        try:
+            frame = pd.read_parquet(io.BytesIO(raw))
+        except ImportError:
+            raise UsageError(
+                f"{path} is a Parquet file: reading it needs pyarrow (pip install 'gbobjectives[tables]')"
+            ) from None
+        except Exception as err:  # pyarrow's own errors name no common base
+            raise UsageError(f"cannot read {path} as Parquet: {str(err).splitlines()[0]}") from None
+        notes.append("the file: Parquet")
+        return frame, notes, None
+    try:
+        sample = _sample(raw, kind)
+    except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError) as err:
+        raise UsageError(f"cannot read {path}: a damaged {kind} file ({err})") from None
+    if b"\x00" in sample[:4096]:
+        raise UsageError(f"cannot read {path} as CSV: it is a binary file, not text")
+    encoding = _encoding(sample)
+    sep = _separator(sample.decode(encoding, errors="replace"))
+    how = [f"{kind}-compressed"] if kind != "text" else []
+    if sep != ",":
+        how.append(f"{_SEPARATOR_NAME[sep]}-separated")
+    if encoding != "utf-8-sig":
+        how.append(f"{encoding} text (not UTF-8)")
+    if how:
+        notes.append("the file: " + ", ".join(how))
+    compression = None if kind == "text" else kind
+    header = next(csv.reader(io.StringIO(sample.decode(encoding, errors="replace")), delimiter=sep))
+    try:
+        frame = _read_csv(raw, sep, encoding, compression)
+    except UnicodeDecodeError:  # a byte past the sniffed sample that the encoding refuses
+        encoding = "latin-1"
+        how = [h for h in how if not h.endswith("(not UTF-8)")] + ["latin-1 text (not UTF-8)"]
+        notes = ["the file: " + ", ".join(how)]
+        frame = _read_csv(raw, sep, encoding, compression)
+    except pd.errors.EmptyDataError:
+        raise UsageError(f"cannot read {path} as CSV: the file is empty") from None
+    except (pd.errors.ParserError, ValueError) as err:
+        raise UsageError(f"cannot read {path} as CSV: {str(err).splitlines()[0]}") from None
+    names = [str(c).strip().lstrip("\ufeff").strip() for c in header]
+    # a blank name (the index pandas' to_csv() and R's write.csv() write) as pandas names it
+    names = [n or f"Unnamed: {i}" for i, n in enumerate(names)]
+    if len(names) != frame.shape[1]:
+        raise UsageError(
+            f"cannot read {path} as CSV: its header has {len(names)} names for {frame.shape[1]} columns"
+        )
+    seen = {}
+    for i, n in enumerate(names):
+        seen.setdefault(n, []).append(i + 1)
+    twice = {n: cols for n, cols in seen.items() if len(cols) > 1}
+    if twice:
+        n, cols = next(iter(twice.items()))
+        raise UsageError(
+            f"column name {n!r} is given {len(cols)} times (columns {', '.join(map(str, cols))}): "
+            "rename them so that every name is unique"
+        )
+    frame.columns = names
+    return frame, notes, sep
+
+
+# ------------------------------------------------------------------ columns
+def _missing(text):
+    """The placeholders of a text column, as a boolean Series."""
+    return text.isna() | text.str.strip().str.lower().isin(PLACEHOLDERS)
+
+
+_PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)$|^[+-]?\d{1,3}(\.\d{3})+$")
+
+
+def _as_numbers(present, sep):
+    """(values as floats, NaN where not a number; the rule said, or None for plain numbers),
+    by the first rule under which at least NUMERIC_SHARE of ``present`` are numbers."""
+    import pandas as pd
+
+    plain = pd.to_numeric(present, errors="coerce")
+    if plain.notna().mean() >= NUMERIC_SHARE:
+        return plain, None
+    s = present.str.strip()
+    is_plain = s.str.match(_PLAIN)
+    us = (is_plain | s.str.match(_THOUSANDS)).mean()
+    eu = (is_plain & ~s.str.contains(r"\.", regex=True) | s.str.match(_DECIMAL_COMMA)).mean()
+    if us < NUMERIC_SHARE and eu < NUMERIC_SHARE:
+        return None, None
+    decimal_comma = eu > us or (eu == us and sep == ";")
+    if decimal_comma:
+        values = pd.to_numeric(
+            s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False), errors="coerce"
+        )
+        return values, "numbers with a decimal comma (1.500,5 = 1500.5)"
+    values = pd.to_numeric(s.str.replace(",", "", regex=False), errors="coerce")
+    return values, "numbers with thousands commas (1,500.5 = 1500.5)"
+
+
+_ZONE = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})([ T]\d{1,2}:\d\d(:\d\d(\.\d+)?)?)?$")
+
+
+def _as_dates(name, present):
+    """(datetimes, UTC and naive, NaT where not a date; the form said) when every value of
+    ``present`` reads as a date in one form; (None, why not) when the column is mostly dates
+    but cannot be read; (None, None) otherwise."""
+    import pandas as pd
+
+    s = present.str.strip()
+    iso = pd.to_datetime(s, errors="coerce", format="ISO8601", utc=True)
+    if iso.notna().all():
+        zone = s.str.contains(_ZONE).any()
+        return iso.dt.tz_localize(None), "ISO dates" + (", their zones converted to UTC" if zone else "")
+    m = s.str.extract(_DAY_MONTH)
+    if m[0].notna().all():
+        first, second = m[0].astype(int), m[2].astype(int)
+        month_first = bool((first <= 12).all() and (second <= 31).all())
+        day_first = bool((second <= 12).all() and (first <= 31).all())
+        if month_first != day_first:
+            order = ["%m", "%d"] if month_first else ["%d", "%m"]
+            parsed = []
+            for text, sep_, year, time_ in zip(s, m[1], m[3], m[4].fillna("")):
+                fmt = f"{order[0]}{sep_}{order[1]}{sep_}{'%Y' if len(year) == 4 else '%y'}"
+                fmt += (
+                    ""
+                    if not time_
+                    else (" " if time_[0] == " " else "T")
+                    + ("%H:%M:%S" if time_.count(":") == 2 else "%H:%M")
+                )
+                parsed.append(
+                    pd.to_datetime(text.split(".")[0] if "." in time_ else text, format=fmt, errors="coerce")
+                )
+            when = pd.Series(parsed, index=s.index, dtype="datetime64[ns]")
+            if when.notna().all():
+                form = "MM/DD/YYYY" if month_first else "DD/MM/YYYY"
+                return when, f"dates read as {form} (the only order that reads every value)"
+        elif month_first and day_first:
+            return None, (
+                f"column {name!r} dropped: dates whose day and month are both 12 or less in every "
+                "row, so MM/DD and DD/MM both read them; write them as YYYY-MM-DD"
+            )
+    share = max(iso.notna().mean(), m[0].notna().mean())
+    if share >= MOSTLY_DATES:
+        bad = s[iso.isna() & m[0].isna()] if m[0].notna().mean() < share else s[m[0].isna()]
+        bad = bad if len(bad) else s[iso.isna()]
+        return None, (
+            f"column {name!r} dropped: {share:.0%} of its values are dates, but {bad.iloc[0]!r} at row "
+            f"{int(bad.index[0]) + 2} is not; write every value as YYYY-MM-DD (blank where unknown)"
+        )
+    return None, None
 
 
 # Names that R, pandas and readr give the row names / index they write with a table:
@@ -42,85 +345,102 @@ _INDEX_NAME = re.compile(r"^(unnamed: \d+|\.\.\.\d+|rownames|row\.names|row_name
 def _row_numbers(name, col) -> str | None:
     """Why ``col`` is an exported row number or index, or None.
 
-    Two rules (the README states them): the column holds the row's position in the file,
-    0..n-1 or 1..n in file order, whatever its name (a sorted table's position is its target
-    in disguise); or it is named like an exported index (``Unnamed: 0``, ``rownames``,
-    ``index``, ...) and its value is distinct in every row (a saved index after a sort or a
-    shuffle is a permutation, and still encodes the order the rows were in)."""
+    Two rules: the column holds the row's position in the file, 0..n-1 or 1..n in file
+    order, whatever its name (a sorted table's position is its target in disguise); or it is
+    named like an exported index (``Unnamed: 0``, ``rownames``, ``index``, ...) and its value
+    is distinct in every row (a saved index after a sort or a shuffle is a permutation, and
+    still encodes the order the rows were in)."""
     import pandas as pd
 
     n = len(col)
-    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col) and col.notna().all():
-        v = col.to_numpy(dtype=np.float64)
-        if n > 1 and (np.array_equal(v, np.arange(n)) or np.array_equal(v, np.arange(1, n + 1))):
-            return f"column {name!r} dropped: it is the row number ({int(v[0])}..{int(v[-1])} in file order)"
-    if _INDEX_NAME.match(str(name)) and col.notna().all() and col.is_unique and n > 1:
+    if n < 2 or col.isna().any():
+        return None
+    v = pd.to_numeric(col, errors="coerce").to_numpy(dtype=np.float64)
+    if not np.isnan(v).any() and (np.array_equal(v, np.arange(n)) or np.array_equal(v, np.arange(1, n + 1))):
+        return f"column {name!r} dropped: it is the row number ({int(v[0])}..{int(v[-1])} in file order)"
+    if _INDEX_NAME.match(str(name)) and col.is_unique:
         return f"column {name!r} dropped: named like an exported index and distinct in every row"
     return None
 
 
-# A text column with more distinct values than this, or distinct in more than half the rows,
-# is an identifier (a name, an id): it is dropped, with a note, rather than made a category.
-MAX_CATEGORIES = 1000
+def _numeric_column(name, values, notes, out):
+    import pandas as pd
+
+    values = pd.Series(values, dtype=np.float64)
+    if np.isinf(values).any():
+        row = int(values.index[np.isinf(values.to_numpy())][0])
+        raise UsageError(f"column {name!r} holds '{values[row]}' at row {row + 2}; values must be finite")
+    whole = values.dropna()
+    if whole.empty:
+        notes.append(f"column {name!r} dropped: no values (missing in every row)")
+        return
+    if whole.nunique() == 1 and len(whole) == len(values):
+        notes.append(f"column {name!r} dropped: the same value ({whole.iloc[0]:g}) in every row")
+        return
+    out[name] = values
+    if len(whole) > 20 and whole.is_unique and np.all(whole == np.round(whole)):
+        notes.append(
+            f"column {name!r}: a distinct integer in every row, an identifier? "
+            "(used as a feature; drop it if it is one)"
+        )
 
 
-def _features(frame, notes: list[str]):
-    """The feature table: numbers as they are, text as categories, dates as numbers.
-
-    Rules (stated in the README): blanks are missing values; a column whose every non-blank
-    value reads as an ISO date or datetime becomes three numbers, ``<name>`` (days since
-    1970-01-01, fractional for times), ``<name>_month`` and ``<name>_dayofweek``; any other text
-    column becomes a categorical feature that both backends split on natively, unless it looks
-    like an identifier (see MAX_CATEGORIES). Returns a numeric array when no column is
-    categorical, else a DataFrame.
-    """
+def _features(frame, notes: list[str], sep=","):
+    """The feature table: numbers, text as categories, dates as numbers (the module's rules).
+    Returns (a numeric array, or a DataFrame when a column is categorical; the names)."""
     import pandas as pd
 
     out = {}
     for name in frame.columns:
         col = frame[name]
-        leak = _row_numbers(name, col)
-        if leak:
-            notes.append(leak)
+        if pd.api.types.is_bool_dtype(col):
+            col = col.astype("string")
+        if pd.api.types.is_numeric_dtype(col):  # a typed column (Parquet)
+            _numeric_column(name, col.astype(np.float64), notes, out)
             continue
-        if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            values = col.astype(np.float64)
-            if np.isinf(values).any():
-                row = int(np.flatnonzero(np.isinf(values.to_numpy()))[0])
-                raise UsageError(
-                    f"column {name!r} holds '{col.iloc[row]}' at row {row + 2}; values must be finite"
-                )
-            out[name] = values
-            whole = values.dropna()
-            if len(whole) > 20 and whole.is_unique and np.all(whole == np.round(whole)):
-                notes.append(
-                    f"column {name!r}: a distinct integer in every row, an identifier? "
-                    "(used as a feature; drop it if it is one)"
-                )
-            continue
+        if pd.api.types.is_datetime64_any_dtype(col):
+            col = col.astype("string")
         text = col.astype("string").str.strip()
-        present = text.dropna()
-        numbers = pd.to_numeric(present, errors="coerce")
-        if len(present) and numbers.notna().mean() >= 0.95:
-            # a numeric column with a few placeholders ("?", "n/a", "-"): those are missing
-            odd = present[numbers.isna()]
-            first = int(odd.index[0]) + 2
+        missing = _missing(text)
+        odd = text[missing & text.notna() & text.isin(_SAID_PLACEHOLDERS)]
+        if len(odd):  # blanks and NA go unsaid: R writes NA in every column that misses a value
             notes.append(
-                f"column {name!r}: numbers, with {len(odd)} non-numeric value(s) read as missing "
-                f"({odd.iloc[0]!r} at row {first})"
+                f"column {name!r}: {len(odd)} placeholder(s) read as missing ({odd.iloc[0]!r} at row "
+                f"{int(odd.index[0]) + 2})"
             )
-            out[name] = pd.to_numeric(text, errors="coerce").astype(np.float64)
+        text = text.mask(missing)
+        present = text.dropna()
+        if present.empty:
+            notes.append(f"column {name!r} dropped: no values (missing in every row)")
             continue
-        dates = pd.to_datetime(present, errors="coerce", format="ISO8601") if len(present) else present
-        if len(present) and dates.notna().all():
-            when = pd.to_datetime(text, errors="coerce", format="ISO8601")
-            days = (when - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)
-            out[name] = days.astype(np.float64)
+        numbers, rule = _as_numbers(present, sep)
+        if numbers is not None:
+            odd = present[numbers.isna()]
+            said = f"column {name!r}: " + (rule or "numbers")
+            if len(odd):
+                said += (
+                    f", with {len(odd)} non-numeric value(s) read as missing ({odd.iloc[0]!r} at row "
+                    f"{int(odd.index[0]) + 2})"
+                )
+            if rule or len(odd):
+                notes.append(said)
+            _numeric_column(name, numbers.reindex(text.index), notes, out)
+            continue
+        when, form = _as_dates(name, present)
+        if when is not None:
+            when = when.reindex(text.index)
+            out[name] = ((when - pd.Timestamp("1970-01-01")) / pd.Timedelta(days=1)).astype(np.float64)
             out[f"{name}_month"] = when.dt.month.astype(np.float64)
             out[f"{name}_dayofweek"] = when.dt.day_of_week.astype(np.float64)
-            notes.append(f"column {name!r}: dates, used as days since 1970, month and day of week")
+            notes.append(f"column {name!r}: {form}, used as days since 1970, month and day of week")
+            continue
+        if form is not None:  # mostly dates, or ambiguous ones: dropped with the fix
+            notes.append(form)
             continue
         distinct = present.nunique()
+        if distinct == 1 and len(present) == len(text):
+            notes.append(f"column {name!r} dropped: the same value ({present.iloc[0]!r}) in every row")
+            continue
         if distinct > MAX_CATEGORIES or (len(present) > 20 and distinct > 0.5 * len(present)):
             notes.append(f"column {name!r} dropped: {distinct} distinct text values in {len(present)} rows")
             continue
@@ -130,72 +450,130 @@ def _features(frame, notes: list[str]):
         raise UsageError("the file has no usable feature columns besides the target")
     table = pd.DataFrame(out)
     names = list(table.columns)
-    # positional names for the models: the built-in baselines get the frame as it is, and
-    # XGBoost refuses "[", "]", "<" in a feature name, LightGBM JSON's special characters
+    # positional names for the models: XGBoost refuses "[", "]", "<" in a feature name,
+    # LightGBM JSON's special characters
     table.columns = [f"f{i}" for i in range(table.shape[1])]
     if any(isinstance(table[c].dtype, pd.CategoricalDtype) for c in table.columns):
         return table, names
     return table.to_numpy(dtype=np.float64), names
 
 
-def read_table(path_or_resource, target: str | None, task: str | None) -> Table:
-    """The ``Table`` of a CSV (X, y, task, feature names, the reason for the task, the notes),
-    with one clear error for what cannot be used. Read by pandas (blanks and NA are missing
-    values; a byte-order mark is dropped from the first name)."""
+# ------------------------------------------------------------------ the target and the task
+def _target(frame, target, sep, notes):
+    """(numeric target or None, text target) over the rows whose target is present; the
+    frame's other rows are dropped, with a note."""
     import pandas as pd
 
-    if isinstance(path_or_resource, Path) and path_or_resource.is_dir():
-        raise UsageError(f"{path_or_resource} is a directory; give a CSV file or a bundled dataset name")
-    try:
-        with path_or_resource.open("rb") as handle:
-            frame = pd.read_csv(handle, encoding="utf-8-sig", skipinitialspace=True)
-    except FileNotFoundError:
-        raise UsageError(
-            f"file not found: {path_or_resource} (bundled datasets: {', '.join(datasets.DATASETS)})"
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise UsageError(f"cannot read {path_or_resource} as CSV: the file is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
-        raise UsageError(f"cannot read {path_or_resource} as CSV: {str(err).splitlines()[0]}") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
+    col = frame[target]
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        text = col.astype("string")
+    else:
+        text = col.astype("string").str.strip()
+    missing = _missing(text)
+    if missing.all():
+        raise UsageError(f"target column {target!r} has no values (missing in all {len(frame)} rows)")
+    if missing.any():
+        k = int(missing.sum())
+        notes.append(
+            f"dropped the {k} row(s) ({k / len(frame):.1%}) whose target {target!r} is missing "
+            f"(first at row {int(np.flatnonzero(missing)[0]) + 2})"
+        )
+    present = text[~missing]
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        numbers, rule = col[~missing].astype(np.float64), None
+    else:
+        numbers, rule = _as_numbers(present, sep)
+    y_num = None
+    if numbers is not None:
+        odd = present[numbers.isna()]
+        if len(odd):
+            raise UsageError(
+                f"target column {target!r} holds numbers except {odd.iloc[0]!r} at row "
+                f"{int(odd.index[0]) + 2} ({len(odd)} such value(s)): correct them, or blank them "
+                "to drop those rows"
+            )
+        y_num = numbers.to_numpy(dtype=np.float64)
+        if rule:
+            notes.append(f"target {target!r}: {rule}")
+        if not np.all(np.isfinite(y_num)):
+            bad = int(np.flatnonzero(~np.isfinite(y_num))[0])
+            raise UsageError(
+                f"target column {target!r} holds {present.iloc[bad]!r} at row {int(present.index[bad]) + 2}; "
+                "values must be finite"
+            )
+    y_text = [str(v) for v in present.tolist()]
+    if y_num is not None:  # one spelling per class: "1", "1.0" and " 1" are the same class
+        y_text = [_spelling(v) for v in y_num]
+    return y_num, np.array(y_text, dtype=object), ~missing.to_numpy()
+
+
+def _spelling(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() and abs(v) < 2**53 else repr(float(v))
+
+
+def read_table(path_or_resource, target: str | None, task: str | None, *, cv=3, positive=None) -> Table:
+    """The ``Table`` of a file (X, y, task, feature names, the reason for the task, the notes,
+    the positive class), with one clear error for what cannot be used. ``cv``: the folds the
+    table will be cross-validated with (a class of fewer rows cannot be); ``positive``: the
+    positive class of a binary target (default: the minority class)."""
+    frame, notes, sep = read_frame(path_or_resource)
     if target is None:
         raise UsageError("--target is required with a CSV file (the column to predict)")
     if target not in frame.columns:
-        raise UsageError(f"target column {target!r} is not in the file; columns: {', '.join(frame.columns)}")
+        hint = ""
+        if len(frame.columns) == 1 and any(c in frame.columns[0] for c in _SEPARATORS[1:]):
+            hint = " (the file's lines hold no other separator the reader could find)"
+        raise UsageError(
+            f"target column {target!r} is not in the file; columns: {', '.join(frame.columns)}{hint}"
+        )
     features = [c for c in frame.columns if c != target]
     if not features:
         raise UsageError("the file has no feature columns besides the target")
     if len(frame) == 0:
         raise UsageError("the file has a header but no data rows")
-    notes: list[str] = []
-    X, features = _features(frame[features], notes)
-    if frame[target].isna().any():
-        raise UsageError(f"target column {target!r} has missing values; drop those rows")
-    y_text = [str(v).strip() for v in frame[target].tolist()]
-    try:
-        y_num = np.array(y_text, dtype=np.float64)
-    except ValueError:
-        y_num = None
-    if y_num is not None and not np.all(np.isfinite(y_num)):
-        bad = int(np.flatnonzero(~np.isfinite(y_num))[0])
-        raise UsageError(
-            f"target column {target!r} holds {y_text[bad]!r} at row {bad + 2}; values must be finite"
-        )
-    n_classes = len(set(y_text))
+    kept = []
+    for c in features:  # a saved index is judged in file order, before any row is dropped
+        leak = _row_numbers(c, frame[c])
+        if leak:
+            notes.append(leak)
+        else:
+            kept.append(c)
+    y_num, y_text, present = _target(frame, target, sep, notes)
+    frame = frame[present]
+    if not kept:
+        raise UsageError("the file has no usable feature columns besides the target")
+    X, features = _features(frame[kept], notes, sep or ",")
+    task, reason, positive = _task(target, task, y_num, y_text, cv, positive)
+    if len(y_text) < 20:
+        raise UsageError(f"the file has {len(y_text)} rows; at least 20 are needed to cross-validate")
+    y = y_num if task == "regression" else y_text
+    return Table(X, y, task, features, reason, notes, positive)
+
+
+def _task(target, task, y_num, y_text, cv, positive):
+    """(task, the reason for it, the positive class of a binary task)."""
+    labels, counts = np.unique(y_text, return_counts=True)
+    n_classes = len(labels)
     if task is None and n_classes < 2:
         raise UsageError(
-            f"target column {target!r} holds a single value ({y_text[0]!r}) in all {len(frame)} rows: "
+            f"target column {target!r} holds a single value ({y_text[0]!r}) in all {len(y_text)} rows: "
             "nothing to predict"
         )
     few_integers = (
         y_num is not None and 2 < n_classes <= MAX_INTEGER_CLASSES and np.all(y_num == np.round(y_num))
     )
+    rare = counts.min() < cv
     if y_num is not None and n_classes > 2 and not few_integers:
         inferred, why = "regression", f"target {target!r} is numeric with {n_classes} distinct values"
+    elif few_integers and rare:
+        inferred = "regression"
+        why = (
+            f"target {target!r} holds {n_classes} distinct integers, read as numbers: as classes its "
+            f"rarest ({labels[np.argmin(counts)]}) has {counts.min()} row(s), fewer than {cv} folds "
+            "(--task multiclass to insist)"
+        )
     elif n_classes == 2:
-        positive = sorted(set(y_text))[1]  # np.unique's order: the second class is positive
-        inferred = "binary"
-        why = f"target {target!r} has 2 distinct values; PR-AUC takes {positive!r} as positive"
+        inferred, why = "binary", f"target {target!r} has 2 distinct values"
     else:
         inferred = "multiclass"
         why = f"target {target!r} has {n_classes} distinct " + (
@@ -217,7 +595,32 @@ def read_table(path_or_resource, target: str | None, task: str | None) -> Table:
             f"target column {target!r} holds {n_classes} distinct text values: too many classes "
             "(at most 100); give a numeric target or fewer classes"
         )
-    if len(frame) < 20:
-        raise UsageError(f"the file has {len(frame)} rows; at least 20 are needed to cross-validate")
-    y = y_num if task == "regression" else np.array(y_text)
-    return Table(X, y, task, features, reason, notes)
+    if positive is not None and task != "binary":
+        raise UsageError(f"--positive {positive!r} is for a binary target; this task is {task}")
+    if task == "binary":
+        if positive is None:
+            # the minority class (on a tie, the second in sorted order): what PR-AUC is about
+            positive = labels[::-1][int(np.argmin(counts[::-1]))]
+            how = "the minority class; --positive to choose"
+        else:
+            positive = str(positive).strip()
+            if y_num is not None:
+                try:
+                    positive = _spelling(float(positive))
+                except ValueError:
+                    pass
+            if positive not in labels:
+                raise UsageError(
+                    f"--positive {positive!r} is not a label of {target!r}; its labels: "
+                    f"{', '.join(map(repr, labels.tolist()))}"
+                )
+            how = "given with --positive"
+        share = counts[list(labels).index(positive)] / counts.sum()
+        reason += f"; PR-AUC takes {positive!r} ({share:.0%} of rows, {how}) as positive"
+    if task != "regression" and counts.min() < cv:
+        hint = "; --task regression reads them as numbers" if y_num is not None else ""
+        raise UsageError(
+            f"the rarest class of {target!r} ({labels[np.argmin(counts)]!r}) has {counts.min()} row(s), "
+            f"fewer than --cv {cv} folds: lower --cv, or merge the rare classes{hint}"
+        )
+    return task, reason, positive
