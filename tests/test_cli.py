@@ -334,10 +334,10 @@ def test_the_table_fits_the_terminal_and_never_cuts_a_number(width):
     for number in ("1235", "0.0025", "0.123", "0.089", "17.12", "12.3", "0.46"):
         assert text.count(number) == 8, number  # every row shows every number whole
     # a long label wraps at its ":" separators, never inside a word; the built-in names fit
-    firsts = {line.split()[0] for line in lines[2:] if line.strip()}
+    firsts = {line.split()[0] for line in lines[2:] if line.strip() and not line.startswith("built-in")}
     assert "reg:quantileerror(0.1)" in firsts and {"xgboost", "lightgbm"} <= firsts
     pieces = {"huber", "quantile:", "alpha=0.1", "reg:quantileerror(0.1)", "cb_focal:", "beta=0.999:"}
-    pieces |= {"gamma=2:", "normalize=False", "xgboost", "lightgbm"}
+    pieces |= {"gamma=2:", "normalize=False", "xgboost", "lightgbm", "built-in"}
     for first in firsts:  # each first word is made of whole pieces of a label
         while first:
             first = first.removeprefix(next(p for p in pieces if first.startswith(p)))

@@ -9,7 +9,7 @@ class Progress:
     """Progress over the fits, on stderr.
 
     In a terminal: a rich progress bar with the elapsed and the estimated remaining time, at
-    most 80 columns wide. Otherwise (a log file, a pipe, CI): one plain line per finished loss,
+    most 80 columns wide. Otherwise (a log file, a pipe, CI): one plain line per finished fold,
     with no carriage returns, so that a log reads top to bottom.
     """
 
@@ -37,7 +37,7 @@ class Progress:
             self._bar.start()
 
     def step(self, label="", finished_row=False):
-        """One fit done; ``finished_row``: the last fold of ``label``."""
+        """One fit done; ``finished_row``: a line is due (in plain output: the end of a fold)."""
         self.done += 1
         if self._bar is not None:
             self._bar.update(self._task, advance=1, description=_clip(label, 24))

@@ -11,11 +11,12 @@ objective. So every row, a gbobjectives loss or a backend's built-in objective:
 - has its number of rounds chosen by one rule inside each training fold: early stopping on an
   inner split (``INNER_FRACTION`` of the training fold, stratified for classes) by the metric
   that judges the row's kind of prediction (MAE, the pinball loss at the row's level, or
-  log-loss), with the same patience and the same cap. A loss whose hessian takes smaller
-  Newton steps (XGBoost's ``multi:softprob`` uses 2p(1-p) where the softmax losses here use
-  p(1-p)) then takes more rounds instead of looking worse at a fixed count;
+  PR-AUC, macro over classes), with the same patience and the same cap. A loss whose hessian
+  takes smaller Newton steps (XGBoost's ``multi:softprob`` uses 2p(1-p) where the softmax
+  losses here use p(1-p)) may then take more rounds rather than be cut off at a fixed count;
 - is scored on the held-out fold with the early-stopped model; the per-fold scores are kept
-  for the verdict's paired test.
+  for the verdict's paired test. Rows run fold by fold (every row within a fold), so a
+  change in the machine's load falls on every row alike.
 """
 
 from __future__ import annotations
@@ -218,10 +219,26 @@ def compare(
     _warm_up_fits(rows, X, y, task, seed)
     out, learning = [], {}
     fixed = None if early_stopping_rounds else n_estimators
-    for row in rows:
-        out.append(_evaluate(row, X, y, task, classes, folds, seed, learning, progress, fixed))
+    # Fold by fold, every row inside each fold: a change in the machine's load falls on all
+    # rows alike rather than on the rows that happened to run then.
+    done = [[] for _ in rows]
+    sizes = []
+    for k, (tr, te) in enumerate(folds):
+        fit, stop = (np.arange(len(tr)), None) if fixed else inner_split(y[tr], task, seed + k)
+        fit, stop = tr[fit], None if stop is None else tr[stop]
+        sizes.append((len(te), len(fit)))
+        for i, row in enumerate(rows):
+            done[i].append(_fit_fold(row, k, X, y, task, classes, fit, stop, te, fixed))
+            if progress is not None:
+                label = f"fold {k + 1}/{len(folds)}: {row.label} [{row.backend}]"
+                progress.step(label, finished_row=i == len(rows) - 1)
+    learning = {}
+    out = [_summarise(row, fits, task, learning) for row, fits in zip(rows, done)]
     settings = {b: settings_of(b, common) for b in backends}
-    return Comparison(out, learning, settings, 1.0 / (cv - 1))
+    # the corrected t-test's n_test / n_train: the rows a model is scored on over those it
+    # was fitted on (the inner split's stopping rows are not fitted on)
+    test_over_train = float(np.mean([t / f for t, f in sizes]))
+    return Comparison(out, learning, settings, test_over_train)
 
 
 def _candidates(task, loss_specs, backends, grid, common, n_classes):
@@ -262,39 +279,36 @@ def _metric(task, alpha):
     return {"eval_metric": curve_metric(task, alpha), "eval_metric_maximize": curve_maximize(task)}
 
 
-def _evaluate(row, X, y, task, classes, folds, seed, learning, progress, fixed):
-    """The row's per-fold scores, rounds, fit times and curves. ``fixed``: a number of rounds
-    to train on the whole training fold instead of early stopping (the benchmarks' protocol
-    of fixed rounds; no curves)."""
-    scores, seconds, rounds, curves = [], [], [], []
-    for k, (tr, te) in enumerate(folds):
-        fit, stop = (np.arange(len(tr)), None) if fixed else inner_split(y[tr], task, seed + k)
-        est = row.make()
-        t0 = time.perf_counter()
-        try:
-            if fixed:
-                est.fit(_take(X, tr), y[tr])
-            else:
-                fit, stop = tr[fit], tr[stop]
-                est.fit(_take(X, fit), y[fit], eval_set=[(_take(X, stop), y[stop])])
-        except ValueError as err:  # e.g. margins that overflow: one line, not a traceback
-            first = str(err).strip().splitlines()[0]
-            raise UsageError(
-                f"{row.label} [{row.backend}] could not be fitted (fold {k + 1}): {first}"
-            ) from None
-        seconds.append(time.perf_counter() - t0)
-        curve = next(iter(est.evals_result_.get("valid_0", {}).values()), [])  # a constant model: none
-        curves.append(list(curve))
-        # early stopping's choice: the first best round (a later tie is no improvement)
-        pick = np.argmax if curve_maximize(task) else np.argmin
-        rounds.append(fixed or (int(pick(curve)) + 1 if len(curve) else 0))
-        if task == "regression":
-            pred = np.asarray(est.predict(_take(X, te)), dtype=float)
-            scores.append(regression_metrics(y[te], pred, row.alpha))
+def _fit_fold(row, k, X, y, task, classes, fit, stop, te, fixed):
+    """One fit of a row on fold k: (scores on the test rows, seconds, rounds, curve).
+    ``fixed``: a number of rounds to train on all of ``fit`` (``stop`` is None) instead of
+    early stopping on ``stop``."""
+    est = row.make()
+    t0 = time.perf_counter()
+    try:
+        if fixed:
+            est.fit(_take(X, fit), y[fit])
         else:
-            scores.append(classification_metrics(y[te], est.predict_proba(_take(X, te)), classes))
-        if progress is not None:
-            progress.step(f"{row.label} [{row.backend}]", finished_row=k == len(folds) - 1)
+            est.fit(_take(X, fit), y[fit], eval_set=[(_take(X, stop), y[stop])])
+    except ValueError as err:  # e.g. margins that overflow: one line, not a traceback
+        first = str(err).strip().splitlines()[0]
+        raise UsageError(f"{row.label} [{row.backend}] could not be fitted (fold {k + 1}): {first}") from None
+    seconds = time.perf_counter() - t0
+    curve = list(next(iter(est.evals_result_.get("valid_0", {}).values()), []))  # a constant model: none
+    # early stopping's choice: the first best round (a later tie is no improvement)
+    pick = np.argmax if curve_maximize(task) else np.argmin
+    rounds = fixed or (int(pick(curve)) + 1 if curve else 0)
+    if task == "regression":
+        scores = regression_metrics(y[te], np.asarray(est.predict(_take(X, te)), dtype=float), row.alpha)
+    else:
+        scores = classification_metrics(y[te], est.predict_proba(_take(X, te)), classes)
+    return scores, seconds, rounds, curve
+
+
+def _summarise(row, fits, task, learning):
+    """The row of the table: fold means, spreads, per-fold scores, median rounds, mean fit
+    time; its curves go into ``learning``."""
+    scores, seconds, rounds, curves = zip(*fits)
     if any(curves):
         learning[f"{row.label} [{row.backend}]"] = {
             "metric": curve_name(task, row.alpha),
@@ -313,6 +327,7 @@ def _evaluate(row, X, y, task, classes, folds, seed, learning, progress, fixed):
         out[m] = float(np.mean(v))
         out[f"{m}_sd"] = float(np.std(v, ddof=1))
     out["rounds"] = int(np.median(rounds))
+    out["rounds_range"] = f"{min(rounds)}-{max(rounds)}"
     out["fit_s"] = float(np.mean(seconds))
     out["per_fold"] = per_fold
     return out

@@ -85,12 +85,14 @@ def print_table(rows, task, console=None):
     body = {b: [[cell(r, c) for c in cols] for r in rows if r["backend"] == b] for b in backends}
     every = [cells for b in backends for cells in body[b]]
     natural = [max(len(h), *(len(c[i]) for c in every)) for i, h in enumerate(headers)]
-    natural[0] = max(natural[0], *(len(b) for b in backends))
+    natural[0] = max(natural[0], *(len(b) for b in backends), len("built-in objectives"))
     # the loss column takes what the numbers leave, down to its longest ":"-separated part;
     # a built-in's name (the backend's own, "reg:quantileerror(0.5)") is never broken
     builtin = [r["builtin"] for b in backends for r in rows if r["backend"] == b]
     pieces = [[c[0]] if k else c[0].replace(":", ":\0").split("\0") for c, k in zip(every, builtin)]
-    shortest = max(max(len(p) for ps in pieces for p in ps), *(len(b) for b in backends))
+    shortest = max(
+        max(len(p) for ps in pieces for p in ps), *(len(b) for b in backends), len("built-in objectives")
+    )
     # Columns two spaces apart (the box's blank separator and one space of padding), or one
     # when two do not fit: a table of columns w_i is sum(w_i + gap) - gap wide. Whole labels
     # at either gap first; then labels wrapped at their ":" in the room the numbers leave.
@@ -114,6 +116,8 @@ def print_table(rows, task, console=None):
         table.add_row(b, *[""] * (len(cols) - 1), style="bold")
         mine = [r for r in rows if r["backend"] == b]
         for k, (cells, r) in enumerate(zip(body[b], mine)):
+            if r["builtin"] and (k == 0 or not mine[k - 1]["builtin"]):
+                table.add_row("built-in objectives", *[""] * (len(cols) - 1), style="italic")
             label = cells[0] if r["builtin"] else _wrap_label(cells[0], room)
             table.add_row(label, *cells[1:], end_section=k == len(body[b]) - 1)
     console.print(table, markup=False, highlight=False)

@@ -338,7 +338,8 @@ def _as_dates(name, present):
 
 # Names that R, pandas and readr give the row names / index they write with a table:
 # pandas' to_csv() writes its index under an empty name, read back as "Unnamed: 0"; R's
-# write.csv() does the same; Rdatasets' files call it "rownames"; readr names it "...1".
+# write.csv() does the same; Rdatasets' files call it "rownames"; readr names it "...1"
+# (and R's read.csv() "X": see _row_numbers).
 _INDEX_NAME = re.compile(r"^(unnamed: \d+|\.\.\.\d+|rownames|row\.names|row_names|index|level_0|)$", re.I)
 
 
@@ -360,6 +361,11 @@ def _row_numbers(name, col) -> str | None:
         return f"column {name!r} dropped: it is the row number ({int(v[0])}..{int(v[-1])} in file order)"
     if _INDEX_NAME.match(str(name)) and col.is_unique:
         return f"column {name!r} dropped: named like an exported index and distinct in every row"
+    # R's read.csv() names a blank header "X": a table read back from write.csv() and saved
+    # again carries its row names as "X" (row numbers, or text names). "X" is a common name
+    # for a real feature too, so only distinct integers or distinct text count.
+    if str(name) == "X" and col.is_unique and (np.isnan(v).all() or np.all(v == np.round(v))):
+        return f"column {name!r} dropped: R's name for saved row names, distinct in every row"
     return None
 
 
