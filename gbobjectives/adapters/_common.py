@@ -12,6 +12,23 @@ from .._numerics import grouped_quantiles
 from .._objective import Prepared, as_margin, compute, sklearn_objective, weights_or_none
 
 
+def check_eval_sets(loss, eval_sets) -> None:
+    """Each eval set's labels and weights checked as a training set's are, naming the set.
+
+    LightGBM stores a NaN label or weight as 0 in a validation set too, and then early-stops
+    on it (20 NaN labels of 200: first eval loss 155.6 and best iteration 42, against 43.5 and
+    32 without those rows); XGBoost refuses them. Both adapters check them here.
+    """
+    from .._validation import check_sample_weight
+
+    for i, (_, ye, we) in enumerate(eval_sets):
+        try:
+            y = loss.validate_y(ye)
+            check_sample_weight(we, y.shape[0])
+        except ValueError as err:
+            raise ValueError(f"eval set {i}: {err}") from None
+
+
 class SklearnObjective:
     """A loss as ``objective=`` for XGBRegressor/XGBClassifier/LGBMRegressor/LGBMClassifier,
     without exposing the loss's hyperparameters to the estimator.

@@ -24,7 +24,7 @@ import lightgbm
 import numpy as np
 
 from .._objective import weights_or_none
-from ._common import SklearnObjective, _MetricAdapter, boost_renewing
+from ._common import SklearnObjective, _MetricAdapter, boost_renewing, check_eval_sets
 
 
 def init_score_rows(init, n: int) -> np.ndarray:
@@ -192,6 +192,38 @@ class Model:
         return cols[0] if len(cols) == 1 else np.column_stack(cols)
 
 
+class early_stopping:  # noqa: N801 - a callback, named as lightgbm.early_stopping
+    """Early stopping on the LAST validation set's first metric, as XGBoost's does.
+
+    ``lightgbm.early_stopping`` watches every validation set and stops when any of them
+    stalls: with two eval sets it stopped at round 14 with best iteration 3, the argmin of
+    the first set, while the last set's argmin was 5. This callback follows one set (the
+    last, or ``data_name``), so one rule holds on both backends and every path. Make one per
+    training run (it keeps that run's best round).
+    """
+
+    order = 30
+    before_iteration = False
+
+    def __init__(self, rounds: int, *, data_name: str | None = None):
+        self.rounds = int(rounds)
+        self.data_name = data_name
+        self._best = None  # (value, iteration, that iteration's results)
+
+    def __call__(self, env):
+        results = [r for r in env.evaluation_result_list if r[0] != "training"]
+        if not results:
+            return
+        name = self.data_name or results[-1][0]
+        _, _, value, higher = next(r for r in results if r[0] == name)[:4]
+        if self._best is None or (value > self._best[0] if higher else value < self._best[0]):
+            self._best = (value, env.iteration, [r[:4] for r in env.evaluation_result_list])
+        elif env.iteration - self._best[1] >= self.rounds or env.iteration == env.end_iteration - 1:
+            raise lightgbm.callback.EarlyStopException(self._best[1], self._best[2])
+        if env.iteration == env.end_iteration - 1:  # the last round is the best: keep all
+            raise lightgbm.callback.EarlyStopException(self._best[1], self._best[2])
+
+
 def train(
     loss,
     X,
@@ -215,6 +247,7 @@ def train(
     """
     if renew_leaves and renewal_refused(loss, params):
         raise ValueError(f"renew_leaves=True is not valid: {renewal_refused(loss, params)}")
+    check_eval_sets(loss, eval_sets)
     if loss.task == "regression" and loss.n_outputs > 1:
         from ..losses import Quantile
 
@@ -265,9 +298,7 @@ def train(
     if evals_result is not None:
         callbacks.append(lightgbm.record_evaluation(evals_result))
     if early_stopping_rounds and valid:
-        callbacks.append(
-            lightgbm.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)
-        )
+        callbacks.append(early_stopping(early_stopping_rounds))
     if renew_leaves:
         booster = _train_renewing(
             loss,
@@ -306,15 +337,14 @@ def train_builtin(
     booster, so the model's start is 0). A ``feval`` sees the objective's predictions
     (probabilities, not margins) with a built-in objective; ``link`` (a gbobjectives loss)
     maps the model's margins to predictions."""
+    check_eval_sets(link, eval_sets)
     metric = metric(eval_metric, None, maximize=maximize)
     p = {"verbosity": -1, **params, "metric": "None"}
     train_set = lightgbm.Dataset(X, y, weight=sample_weight, params=p)
     valid = [lightgbm.Dataset(Xe, ye, weight=we, reference=train_set) for Xe, ye, we in eval_sets]
     callbacks = [] if evals_result is None else [lightgbm.record_evaluation(evals_result)]
     if early_stopping_rounds and valid:
-        callbacks.append(
-            lightgbm.early_stopping(early_stopping_rounds, first_metric_only=True, verbose=False)
-        )
+        callbacks.append(early_stopping(early_stopping_rounds))
     booster = lightgbm.train(
         p,
         train_set,

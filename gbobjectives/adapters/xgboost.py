@@ -22,7 +22,7 @@ import numpy as np
 import xgboost
 
 from .._objective import labels_of, weights_or_none
-from ._common import SklearnObjective, _MetricAdapter, boost_renewing
+from ._common import SklearnObjective, _MetricAdapter, boost_renewing, check_eval_sets
 
 _OBJECTIVE_PARAM = {
     "regression": "reg:squarederror",
@@ -201,6 +201,7 @@ def train(
         reason = renewal_refused(loss, params)
         if reason:
             raise ValueError(f"renew_leaves=True is not valid: {reason}")
+    check_eval_sets(loss, eval_sets)
     p = {"verbosity": 0, **params, **_loss_params(loss, y, sample_weight)}
     if metric is not None:
         p["disable_default_eval_metric"] = 1
@@ -244,6 +245,7 @@ def train_builtin(
     a gbobjectives loss in the objective only. XGBoost estimates the start itself. A custom
     metric sees the objective's predictions (probabilities, not margins) with a built-in
     objective; ``link`` (a gbobjectives loss) maps the model's margins to predictions."""
+    check_eval_sets(link, eval_sets)
     metric = metric(eval_metric, None, maximize=maximize)
     dtrain = xgboost.DMatrix(X, label=y, weight=sample_weight, enable_categorical=True)
     evals = [
