@@ -199,11 +199,17 @@ class _GBBase(BaseEstimator):
         return p
 
     # ------------------------------------------------------------------ training
-    def _metric_factory(self):
+    def _metric_factory(self, y, sample_weight):
+        """The run's metric, for the loss each booster trains (one per alpha on LightGBM).
+        The default, the mean loss, takes its data-derived parameters (class counts, a
+        residual scale) from this run's training labels at the start (``Loss.fixed_for``),
+        fixed for the run: never from the eval set, and the same in every round."""
         adapters = importlib.import_module(f"gbobjectives.adapters.{self.backend}")
         cls = adapters.custom_metric if self.backend == "xgboost" else adapters.feval
         if self.eval_metric is None:
-            return lambda loss: cls(_LossMetric(loss), None, maximize=False, name="loss")
+            return lambda loss: cls(
+                _LossMetric(loss.fixed_for(y, sample_weight)), None, maximize=False, name="loss"
+            )
         return lambda loss: cls(self.eval_metric, loss, maximize=self.eval_metric_maximize)
 
     def _train(self, loss, X, y, sample_weight, eval_sets):
@@ -230,7 +236,7 @@ class _GBBase(BaseEstimator):
             num_boost_round=self.n_estimators,
             eval_sets=eval_sets,
             early_stopping_rounds=self.early_stopping_rounds,
-            metric=self._metric_factory() if eval_sets else None,
+            metric=self._metric_factory(y, sample_weight) if eval_sets else None,
             evals_result=self.evals_result_,
             **extra,
         )

@@ -276,6 +276,24 @@ class Loss:
             raise ValueError("sample_weight is zero everywhere; at least one weight must be > 0")
         return self._start(y, w)
 
+    def fixed_for(self, y_true, sample_weight=None) -> Loss:
+        """This loss with every data-derived parameter fixed from a training run's labels, at
+        the start: the class counts of ``y_true``, a residual scale from the residuals at
+        ``init_score`` (for the robust losses, the ``residual_quantile`` quantile of
+        |y - median(y)|). A loss without such parameters returns itself.
+
+        What a metric of that run should use: a loss with a derived parameter re-derives it
+        from whatever labels it is given, so evaluated on an eval set it would count the eval
+        set's classes and measure every round in a new scale (the estimators' default
+        early-stopping metric uses this; with ``xgboost.train`` / ``lightgbm.train`` pass
+        ``custom_metric(None, loss.fixed_for(y_train))``). Returns a new object; the loss
+        itself never changes."""
+        y = self.validate_y(y_true)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        start = np.asarray(self._start(y, w), dtype=np.float64)
+        shape = (y.shape[0],) if start.ndim == 0 else (y.shape[0], start.shape[0])
+        return self._at(y, np.broadcast_to(start, shape).copy(), w)
+
     def _start(self, y, w):
         """The start from validated labels and weights (``_init``, unless a data-derived
         parameter rules it out: RegressionLoss)."""
