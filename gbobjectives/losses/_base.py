@@ -192,10 +192,14 @@ class Loss:
         return _engine.loss(formulas, params, raw, y, w_eff)
 
     def gradient_hessian(self, y_true, raw_prediction, sample_weight=None):
-        """(grad, hess) of the loss w.r.t. the raw margin, each times ``sample_weight``.
+        """(grad, hess) of ``loss`` w.r.t. the raw margin, each times ``sample_weight``.
 
         Shapes follow ``raw_prediction``: (n,) or (n, K); float64. The hessian is finite and
         strictly positive for unit weights (a zero weight gives a zero row, as in the built-ins).
+        A parameter derived from the data (a robust loss's delta or scale left None, class
+        counts left None) is derived from these labels, margins and weights, so a weighted
+        call is the unweighted one times the weights only where that parameter is given: a
+        weighted quantile of the residuals is another delta.
         """
         y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
         return self._at(y, raw, w)._weighted_grad_hess(y, raw, w)

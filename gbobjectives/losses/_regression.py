@@ -459,8 +459,11 @@ class Quantile(RegressionLoss):
 
         L    = max(alpha (y - raw), (alpha - 1)(y - raw)) = (1 - alpha) r if r >= 0 else -alpha r
         grad = s (1 - alpha) if r > 0, -s alpha if r < 0, 0 at r = 0   (s: the step's scale)
-        hess = s |grad / s| / max(|r|, 0.3 s)    ("irls", default)
-             = 1                                  ("constant")
+        hess = s (1 - alpha if r >= 0 else alpha) / max(|r|, 0.3 s)    ("irls", default)
+             = 1                                                        ("constant")
+
+    That is the objective the frameworks receive; ``gradient_hessian`` returns it divided by
+    s, the derivative of ``loss`` (the same Newton steps).
 
     The true hessian is 0 almost everywhere, and boosting needs one > 0. The gradient is the
     pinball gradient times s, in target units, so that steps are too: with s = 1 and
@@ -522,6 +525,22 @@ class Quantile(RegressionLoss):
         out = copy.copy(self)
         out.scale = float(mean_abs[0]) if raw.ndim == 1 else mean_abs
         return out
+
+    def gradient_hessian(self, y_true, raw_prediction, sample_weight=None):
+        """(grad, hess) of ``loss``, the pinball loss, w.r.t. the raw margin, each times
+        ``sample_weight``: grad (1 - alpha) above the target, -alpha below (0 on it), hess
+        the surrogate (1 - alpha or alpha) / max(|r|, 0.3 s) ("irls") or 1 / s ("constant").
+
+        The objective that the frameworks receive is this pair times s, the scale (target
+        units: a leaf moves in the target's units, not at most learning_rate per round); its
+        Newton step -grad/hess is the same. Here the scale is left out so that ``gradient`` is
+        the derivative of what ``loss`` returns, whatever the scale: a Newton step or a line
+        search written on ``loss`` and ``gradient_hessian`` takes the objective's steps."""
+        y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
+        at = self._at(y, raw, w)
+        g, h = at._weighted_grad_hess(y, raw, w)
+        s = np.asarray(at.scale, dtype=np.float64)
+        return g / s, h / s
 
     def _init_losses(self):
         # one unit-scale pinball loss per alpha: its gradient sum's root is the alpha-quantile
