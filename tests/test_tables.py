@@ -141,7 +141,7 @@ def test_ambiguous_or_mostly_dates_are_dropped_with_the_fix(tmp_path):
     t = _read(tmp_path, f.to_csv(index=False))
     assert "when" not in t.features
     assert any(
-        "97% of its values are dates, but 'soon' at row 6 is not; write every value" in n for n in t.notes
+        "96% of its values are dates, but 'soon' at row 6 is not; write every value" in n for n in t.notes
     )
 
 
@@ -204,7 +204,7 @@ def test_an_excel_workbook_is_refused_with_the_way_out(tmp_path, capsys):
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
     err = _refused(tmp_path, capsys, buf.getvalue(), ["--target", "y"], name="book.xlsx")
-    assert "is an Excel workbook, not a CSV: save the sheet as 'CSV UTF-8'" in err
+    assert "is an Excel (or OpenDocument) workbook, not a CSV: save the sheet as 'CSV UTF-8'" in err
 
 
 def test_a_cp1252_file_is_decoded_and_said(tmp_path):
@@ -266,3 +266,154 @@ def test_the_estimators_refuse_a_missing_label_alike_on_frames_and_arrays():
             GBClassifier(n_estimators=2).fit(data, y)
         messages.append(str(info.value))
     assert messages[0] == messages[1]
+
+
+# ------------------------------------------------------------------ from a newcomer's trial
+def _base(n=60):
+    f = _frame(n)
+    return "a,b,y\n" + "".join(f"{a},{i % 4},{v}\n" for i, (a, v) in enumerate(zip(f.x, f.y)))
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("cr.csv", _base().replace("\n", "\r").encode()),  # Excel for Mac's "CSV (Macintosh)"
+        ("crlf.csv", b"\xef\xbb\xbf" + _base().replace("\n", "\r\n").encode()),
+        ("blank_first.csv", ("\n" + _base()).encode()),
+        ("sep_line.csv", ("sep=;\n" + _base().replace(",", ";")).encode()),  # Excel's first line
+        ("utf16.txt", _base().replace(",", "\t").encode("utf-16")),  # Excel's "Unicode text"
+        (
+            "trailing.csv",
+            b"a,b,y\n" + "".join(line + ",\n" for line in _base().splitlines()[1:]).encode(),
+        ),
+        (
+            "r_table.txt",
+            (
+                '"a"\t"b"\t"y"\n'
+                + "".join(
+                    f'"{i + 1}"\t' + line.replace(",", "\t") + "\n"
+                    for i, line in enumerate(_base().splitlines()[1:])
+                )
+            ).encode(),
+        ),  # R's write.table(sep="\t"): rows carry their names, the header does not
+    ],
+)
+def test_odd_layouts_are_read_column_for_column(tmp_path, name, data):
+    t = _read(tmp_path, data, name=name)
+    f = _frame()
+    assert t.features == ["a", "b"] and len(t.y) == 60
+    np.testing.assert_allclose(t.X[:, 0], f.x.to_numpy())  # no column shifted
+    np.testing.assert_allclose(t.y, f.y.to_numpy())
+
+
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("empty.csv.gz", gzip.compress(b""), "the file is empty"),
+        ("bom.csv", b"\xef\xbb\xbf", "the file is empty"),
+        (
+            "cut.csv.gz",
+            gzip.compress(_base(3000).encode())[:-200],
+            "a damaged, cut short or encrypted gzip file",
+        ),
+        ("j.json", b'[{"a": 1, "y": 2}]', "is JSON, not CSV"),
+        ("h.html", b"<html><table></table></html>", "is HTML or XML, not CSV"),
+        ("book", b"PK\x03\x04", "a damaged"),
+    ],
+)
+def test_files_that_cannot_be_read_end_in_one_line(tmp_path, capsys, name, data, message):
+    assert message in _refused(tmp_path, capsys, data, ["--target", "y"], name=name)
+
+
+def test_one_decimal_mark_per_file(tmp_path):
+    """A German Excel export: "506,7" shows the decimal comma, so "198.712" is 198712 and
+    "01.07.1967" a day-first date (each read alone, "198.712" would be 198.712, silently)."""
+    rows = "".join(
+        f"{1 + i % 28:02d}.{1 + i % 12:02d}.1967;{500 + i},{i % 10};"
+        f"{198 + i}.{712:03d};{2 + i % 5}.{900 + i:03d}\n"
+        for i in range(60)
+    )
+    t = _read(tmp_path, ("Datum;Konsum;Bev;Arbeitslose\n" + rows).encode("cp1252"), target="Arbeitslose")
+    assert t.y[0] == 2900 and t.task == "regression"
+    assert t.X[0, t.features.index("Bev")] == 198712 and t.X[1, t.features.index("Konsum")] == 501.1
+    assert t.X[0, t.features.index("Datum")] == (pd.Timestamp("1967-01-01") - pd.Timestamp("1970-01-01")).days
+    # a tab file whose values show a decimal comma reads "0,378" as 0.378 like "0,2"
+    t = _read(
+        tmp_path, "a\tb\ty\n" + "".join(f"0,{i % 9 + 1}\t0,{378 + i}\t{i}\n" for i in range(60)), name="t.tsv"
+    )
+    assert t.X[0].tolist() == [0.1, 0.378]
+
+
+def test_the_rule_that_reads_every_value_wins(tmp_path):
+    text = "inc,y\n" + "".join(f'"{"1,500" if i == 3 else 100 + i}",{i * 1.5}\n' for i in range(60))
+    t = _read(tmp_path, text)
+    assert t.X[3, 0] == 1500 and np.isfinite(t.X[:, 0]).all()
+
+
+def test_currency_percent_and_words_in_numbers(tmp_path):
+    f = _frame()
+    text = "p,r,age,y\n" + "".join(
+        f'"${1000 + 7 * i:,}",{i % 50}%,{"unknown" if i % 5 == 0 else 20 + i % 30},{v}\n'
+        for i, v in enumerate(f.y)
+    )
+    t = _read(tmp_path, text)
+    assert t.X[1].tolist()[:2] == [1007.0, 1.0] and np.isnan(t.X[0, 2]) and t.X[1, 2] == 21
+    assert "column 'r': percent signs dropped (12% = 12)" in t.notes
+    assert (
+        "column 'age': numbers, with 12 non-numeric value(s) read as missing ('unknown' at row 2)" in t.notes
+    )
+
+
+def test_dates_that_would_be_misread_are_not(tmp_path):
+    f = _frame()
+    f["d"] = [f"10/{1 + i % 28:02d}/49" for i in range(60)]  # 1949 or 2049?
+    t = _read(tmp_path, f.to_csv(index=False))
+    assert "d" not in t.features and any("two-digit years (1949 or 2049?)" in n for n in t.notes)
+    f["d"] = [f"{1 + i % 28:02d}/{1 + i % 12:02d}/2020" for i in range(60)]
+    f.loc[3, "d"] = "31/12/9999"  # a database's "never"
+    t = _read(tmp_path, f.to_csv(index=False))
+    assert t.X[3, t.features.index("d")] == (pd.Timestamp("9999-12-31") - pd.Timestamp("1970-01-01")).days
+    f.loc[3, "d"] = "31/02/2020"
+    t = _read(tmp_path, f.to_csv(index=False))
+    assert any("but '31/02/2020' at row 5 is not" in n for n in t.notes)
+
+
+def test_a_none_class_is_a_class_and_a_date_target_is_refused(tmp_path, capsys):
+    f = _frame()
+    f["y"] = ["None", "Mild", "Severe"] * 20
+    t = _read(tmp_path, f.to_csv(index=False))
+    assert t.task == "multiclass" and len(t.y) == 60
+    f["y"] = [f"2024-01-{1 + i % 28:02d}" for i in range(60)]
+    assert "target column 'y' holds dates" in _refused(
+        tmp_path, capsys, f.to_csv(index=False), ["--target", "y"]
+    )
+
+
+def test_a_saved_index_of_dates_is_a_date_feature(tmp_path):
+    f = _frame()
+    f.index = pd.date_range("2024-01-01", periods=60, freq="h")
+    t = _read(tmp_path, f.to_csv())
+    assert t.features[:3] == ["Unnamed: 0", "Unnamed: 0_month", "Unnamed: 0_dayofweek"]
+
+
+def test_zips_from_finder_and_late_cp1252_bytes(tmp_path):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("__MACOSX/._d.csv", "x")
+        z.writestr("d.csv", _base())
+    assert _read(tmp_path, buf.getvalue(), name="mac.zip").features == ["a", "b"]
+    late = ("a,b,y\n" + "".join(f"{i},{i % 4},{i}\n" for i in range(30000)) + "€uro,1,2\n").encode("cp1252")
+    t = _read(tmp_path, gzip.compress(late), name="late.csv.gz")
+    assert t.notes[0] == "the file: gzip-compressed, cp1252 text (not UTF-8)"
+
+
+def test_parquet_with_a_saved_index_and_odd_names(tmp_path):
+    pytest.importorskip("pyarrow")
+    f = pd.DataFrame(np.c_[np.arange(60.0) % 7, np.arange(60.0)])  # integer column names
+    f.index = [f"id{i}" for i in range(60)]
+    f[0] = f[0].astype(str)
+    f.loc["id3", 0] = "?"
+    f.to_parquet(tmp_path / "p.parquet")
+    t = tables.read_table(tmp_path / "p.parquet", "1", None)
+    assert t.features == ["0"] and np.isnan(t.X[3, 0])
+    assert "column 'index' dropped: named like an exported index and distinct in every row" in t.notes

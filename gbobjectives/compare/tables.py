@@ -61,7 +61,9 @@ NUMERIC_SHARE = 0.95
 # A column of which at least this share reads as dates, but not all, gets the line on how
 # to write it.
 MOSTLY_DATES = 0.8
-PLACEHOLDERS = frozenset({"", "na", "n/a", "nan", "null", "none", "?", "-", "--", ".", "<na>", "#n/a"})
+# ("None" is not one: a CSV written by pandas leaves a missing value blank, and "None" is a
+# real class in some tables: a severity of None, Mild, Severe.) "\N" is MySQL's NULL.
+PLACEHOLDERS = frozenset({"", "na", "n/a", "nan", "null", "?", "-", "--", ".", "<na>", "#n/a", "\\n"})
 _SAID_PLACEHOLDERS = frozenset({"?", "-", "--", "."})
 _SEPARATORS = [",", ";", "\t", "|"]
 _SEPARATOR_NAME = {",": "comma", ";": "semicolon", "\t": "tab", "|": "'|'"}
@@ -90,77 +92,84 @@ _MAGIC = [
     (b"PAR1", "parquet"),
     (b"\xd0\xcf\x11\xe0", "xls"),  # the OLE2 container of .xls workbooks
 ]
+_EXCEL = (
+    "is an Excel (or OpenDocument) workbook, not a CSV: save the sheet as 'CSV UTF-8' "
+    "(File > Save As) and give that file"
+)
 
 
-def _kind(head: bytes, name: str) -> str:
+def _kind(head: bytes) -> str:
     for magic, kind in _MAGIC:
         if head.startswith(magic):
-            if kind == "zip" and name.lower().endswith((".xlsx", ".xlsm")):
-                return "xls"
             return kind
     return "text"
 
 
-def _sample(raw: bytes, kind: str) -> bytes:
-    """The first bytes of the text inside a compressed file (for sniffing)."""
-    if kind == "text":
-        return raw
-    if kind == "zip":
-        with zipfile.ZipFile(io.BytesIO(raw)) as z:
-            members = [m for m in z.namelist() if not m.endswith("/")]
-            if len(members) != 1:
-                raise UsageError(f"a zip file must hold one CSV file; this one holds {len(members)}")
-            with z.open(members[0]) as f:
-                return f.read(1 << 16)
-    opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[kind]
-    with opener(io.BytesIO(raw)) as f:
-        return f.read(1 << 16)
+def _decompress(raw: bytes, kind: str, path) -> bytes:
+    """The bytes inside a compressed file (a zip must hold one file, macOS's __MACOSX
+    copies and folders aside; a workbook, which is a zip too, is refused)."""
+    import zlib
+
+    try:
+        if kind == "zip":
+            with zipfile.ZipFile(io.BytesIO(raw)) as z:
+                names = z.namelist()
+                if "[Content_Types].xml" in names or "mimetype" in names:
+                    raise UsageError(f"{path} {_EXCEL}")
+                members = [m for m in names if not m.endswith("/") and not m.startswith("__MACOSX/")]
+                if len(members) != 1:
+                    raise UsageError(f"a zip file must hold one CSV file; {path} holds {len(members)}")
+                return z.read(members[0])
+        return {"gzip": gzip.decompress, "bz2": bz2.decompress, "xz": lzma.decompress}[kind](raw)
+    except UsageError:
+        raise
+    except (
+        OSError,
+        EOFError,
+        RuntimeError,
+        NotImplementedError,
+        zipfile.BadZipFile,
+        lzma.LZMAError,
+        zlib.error,
+    ) as e:
+        raise UsageError(f"cannot read {path}: a damaged, cut short or encrypted {kind} file ({e})") from None
 
 
-def _encoding(sample: bytes) -> str:
-    """UTF-8 when the sample decodes as UTF-8 (a sequence cut at the sample's end allowed),
-    else cp1252 (Excel's "CSV" on Windows), else latin-1 (which decodes any byte)."""
-    import codecs
-
+def _decode(data: bytes) -> tuple[str, str]:
+    """(text, encoding): UTF-16 by its byte-order mark (Excel's "Unicode text"), else UTF-8
+    (its mark dropped), else cp1252 (Excel's CSV on Windows), else latin-1 (decodes any
+    byte). The whole file is decoded, so a byte late in the file decides as the first does."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     for enc in ("utf-8-sig", "cp1252"):
         try:
-            codecs.getincrementaldecoder(enc)().decode(sample, final=False)
-            return enc
+            return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
-    return "latin-1"
+    return data.decode("latin-1"), "latin-1"
 
 
-def _separator(text: str) -> str:
-    """The separator that splits the first lines into the same number of fields (at least 2),
-    the most fields first; comma when none does."""
-    lines = [line for line in text.splitlines()[:30] if line.strip()]
-    if len(lines) > 1:
-        lines = lines[:-1]  # the sample's last line may be cut short
+def _fields(lines, sep):
+    return [len(r) for r in csv.reader(lines, delimiter=sep)]
+
+
+def _separator(lines) -> str:
+    """The separator that splits the first lines into the same number of fields (at least
+    2), the most fields first, where data rows may hold one field more than the header (R's
+    row names, or a separator at the end of every row); comma when none does."""
     best, most = ",", 1
     for sep in _SEPARATORS:
-        counts = [len(r) for r in csv.reader(lines, delimiter=sep)]
+        counts = _fields(lines[:30], sep)
         if not counts or counts[0] < 2:
             continue
-        same = sum(c == counts[0] for c in counts) / len(counts)
+        rows = counts[1:] or counts
+        same = max(sum(c == counts[0] for c in rows), sum(c == counts[0] + 1 for c in rows)) / len(rows)
         if same >= 0.9 and counts[0] > most:
             best, most = sep, counts[0]
     return best
-
-
-def _read_csv(raw, sep, encoding, compression):
-    """Every column as text (the column rules decide what is a number, a date, missing)."""
-    import pandas as pd
-
-    return pd.read_csv(
-        io.BytesIO(raw),
-        sep=sep,
-        encoding=encoding,
-        compression=compression,
-        dtype=str,
-        keep_default_na=False,
-        skipinitialspace=True,
-    )
 
 
 def read_frame(path):
@@ -178,54 +187,71 @@ def read_frame(path):
         ) from None
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror or err}") from None
-    if not raw.strip():
-        raise UsageError(f"cannot read {path} as CSV: the file is empty")
-    kind = _kind(raw[:8], str(path))
+    kind = _kind(raw[:8])
     if kind == "xls":
-        raise UsageError(
-            f"{path} is an Excel workbook, not a CSV: save the sheet as 'CSV UTF-8' (File > Save As) "
-            "and give that file"
-        )
-    notes = []
+        raise UsageError(f"{path} {_EXCEL}")
     if kind == "parquet":
-        try:
-            frame = pd.read_parquet(io.BytesIO(raw))
-        except ImportError:
-            raise UsageError(
-                f"{path} is a Parquet file: reading it needs pyarrow (pip install 'gbobjectives[tables]')"
-            ) from None
-        except Exception as err:  # pyarrow's own errors name no common base
-            raise UsageError(f"cannot read {path} as Parquet: {str(err).splitlines()[0]}") from None
-        notes.append("the file: Parquet")
-        return frame, notes, None
-    try:
-        sample = _sample(raw, kind)
-    except (OSError, EOFError, zipfile.BadZipFile, lzma.LZMAError) as err:
-        raise UsageError(f"cannot read {path}: a damaged {kind} file ({err})") from None
-    if b"\x00" in sample[:4096]:
+        return _read_parquet(raw, path), ["the file: Parquet"], None
+    notes, how = [], []
+    data = raw
+    if kind != "text":
+        data = _decompress(raw, kind, path)
+        how.append(f"{kind}-compressed")
+        if _kind(data[:8]) != "text":
+            raise UsageError(f"cannot read {path} as CSV: the {kind} file holds a {_kind(data[:8])} file")
+    text, encoding = _decode(data)
+    if "\x00" in text[:4096]:
         raise UsageError(f"cannot read {path} as CSV: it is a binary file, not text")
-    encoding = _encoding(sample)
-    sep = _separator(sample.decode(encoding, errors="replace"))
-    how = [f"{kind}-compressed"] if kind != "text" else []
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if not stripped:
+        raise UsageError(f"cannot read {path} as CSV: the file is empty")
+    if stripped[0] in "{[":
+        raise UsageError(f"{path} is JSON, not CSV: save it as CSV (pandas: pd.read_json(...).to_csv(...))")
+    if stripped[0] == "<":
+        raise UsageError(f"{path} is HTML or XML, not CSV: save the table as CSV")
+    lines = [line for line in stripped.splitlines() if line.strip()]
+    sep = None
+    if re.fullmatch(r"sep=.", lines[0].strip()):  # Excel's separator line
+        sep = lines[0].strip()[-1]
+        lines = lines[1:]
+        stripped = "".join(stripped.splitlines(keepends=True)[1:])
+        if not lines:
+            raise UsageError(f"cannot read {path} as CSV: the file is empty")
+    sep = sep or _separator(lines)
     if sep != ",":
-        how.append(f"{_SEPARATOR_NAME[sep]}-separated")
-    if encoding != "utf-8-sig":
+        how.append(f"{_SEPARATOR_NAME.get(sep, repr(sep))}-separated")
+    if encoding not in ("utf-8-sig",):
         how.append(f"{encoding} text (not UTF-8)")
     if how:
         notes.append("the file: " + ", ".join(how))
-    compression = None if kind == "text" else kind
-    header = next(csv.reader(io.StringIO(sample.decode(encoding, errors="replace")), delimiter=sep))
+    header = next(csv.reader(lines[:1], delimiter=sep))
+    counts = _fields(lines[1:30], sep)
+    index_col = False  # a separator at the end of every data row: no column of its own
+    if counts and sum(c == len(header) + 1 for c in counts) >= 0.9 * len(counts):
+        ends = [r[-1].strip() for r in csv.reader(lines[1:30], delimiter=sep) if r]
+        if any(ends):  # R's write.table(): the rows carry their names, the header does not
+            index_col = 0
+            notes.append("the first field of each row has no name in the header (R's row names): dropped")
+        else:
+            notes.append("every row ends with a separator: the empty last field is not a column")
+    import warnings
+
     try:
-        frame = _read_csv(raw, sep, encoding, compression)
-    except UnicodeDecodeError:  # a byte past the sniffed sample that the encoding refuses
-        encoding = "latin-1"
-        how = [h for h in how if not h.endswith("(not UTF-8)")] + ["latin-1 text (not UTF-8)"]
-        notes = ["the file: " + ", ".join(how)]
-        frame = _read_csv(raw, sep, encoding, compression)
+        with warnings.catch_warnings():  # the dropped empty last field of every row, said above
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(stripped),
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                index_col=index_col,
+            )
     except pd.errors.EmptyDataError:
         raise UsageError(f"cannot read {path} as CSV: the file is empty") from None
-    except (pd.errors.ParserError, ValueError) as err:
+    except (pd.errors.ParserError, ValueError, csv.Error) as err:
         raise UsageError(f"cannot read {path} as CSV: {str(err).splitlines()[0]}") from None
+    frame = frame.reset_index(drop=True)
     names = [str(c).strip().lstrip("\ufeff").strip() for c in header]
     # a blank name (the index pandas' to_csv() and R's write.csv() write) as pandas names it
     names = [n or f"Unnamed: {i}" for i, n in enumerate(names)]
@@ -233,6 +259,11 @@ def read_frame(path):
         raise UsageError(
             f"cannot read {path} as CSV: its header has {len(names)} names for {frame.shape[1]} columns"
         )
+    frame.columns = _unique(names)
+    return frame, notes, sep
+
+
+def _unique(names):
     seen = {}
     for i, n in enumerate(names):
         seen.setdefault(n, []).append(i + 1)
@@ -243,8 +274,28 @@ def read_frame(path):
             f"column name {n!r} is given {len(cols)} times (columns {', '.join(map(str, cols))}): "
             "rename them so that every name is unique"
         )
-    frame.columns = names
-    return frame, notes, sep
+    return names
+
+
+def _read_parquet(raw, path):
+    """A Parquet file as a frame with a plain row index: a saved index (pandas restores it)
+    becomes a column, as in a CSV, where the index rules judge it; names are strings."""
+    import pandas as pd
+
+    try:
+        frame = pd.read_parquet(io.BytesIO(raw))
+    except ImportError:
+        raise UsageError(
+            f"{path} is a Parquet file: reading it needs pyarrow (pip install 'gbobjectives[tables]')"
+        ) from None
+    except Exception as err:  # pyarrow's own errors name no common base
+        raise UsageError(f"cannot read {path} as Parquet: {str(err).splitlines()[0]}") from None
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0 or frame.index.step != 1:
+        frame = frame.reset_index()
+    frame = frame.reset_index(drop=True)
+    names = ["_".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in frame.columns]
+    frame.columns = _unique([n.strip() for n in names])
+    return frame
 
 
 # ------------------------------------------------------------------ columns
@@ -253,33 +304,87 @@ def _missing(text):
     return text.isna() | text.str.strip().str.lower().isin(PLACEHOLDERS)
 
 
-_PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
-_DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)$|^[+-]?\d{1,3}(\.\d{3})+$")
+# A decimal mark shown beyond doubt by one value: a comma (or period) followed by other than
+# exactly three digits, or both marks in the thousands-then-decimal order.
+_COMMA_DECIMAL = re.compile(r"^[+-]?(\d+,(\d{1,2}|\d{4,})|\d{1,3}(\.\d{3})+,\d+)$")
+_POINT_DECIMAL = re.compile(r"^[+-]?(\d*\.(\d{1,2}|\d{4,})|\d{1,3}(,\d{3})+\.\d+)$")
+_GROUPED = {
+    ".": re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$"),  # 1,500.25
+    ",": re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)?(,\d+)?$"),  # 1.500,25
+}
+_CURRENCY = re.compile(r"^([+-]?)[$€£¥]\s?(?=\d)")
+# A column of at least this share of numbers whose other values are a few words ("unknown",
+# "missing") is numeric with those words missing, said.
+_FEW_WORDS, _MOSTLY_NUMBERS = 5, 0.5
 
 
-def _as_numbers(present, sep):
-    """(values as floats, NaN where not a number; the rule said, or None for plain numbers),
-    by the first rule under which at least NUMERIC_SHARE of ``present`` are numbers."""
+def decimal_mark(frame, sep) -> str:
+    """The file's decimal mark, one for every column: the one its values show (see
+    _COMMA_DECIMAL, _POINT_DECIMAL), by majority; where no value shows one (integers, groups
+    of three digits), a comma in a semicolon-separated file, else a period. One mark per file:
+    in a German Excel export "198.712" is 198712 because "506,7" elsewhere is 506.7."""
     import pandas as pd
 
-    plain = pd.to_numeric(present, errors="coerce")
-    if plain.notna().mean() >= NUMERIC_SHARE:
-        return plain, None
+    comma = point = 0
+    for name in frame.columns:
+        col = frame[name]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            continue
+        v = col.astype("string").str.strip().dropna().head(2000)
+        comma += int(v.str.match(_COMMA_DECIMAL).sum())
+        point += int(v.str.match(_POINT_DECIMAL).sum())
+    if comma != point:
+        return "," if comma > point else "."
+    return "," if sep == ";" else "."
+
+
+def _num(text):
+    """Text to float64 (NaN where not a number), through object dtype: pandas' nullable
+    types cannot hold the inf that "inf" reads as."""
+    import pandas as pd
+
+    return pd.to_numeric(text.astype(object), errors="coerce").astype(np.float64)
+
+
+def _as_numbers(present, mark, relaxed=False):
+    """(values as floats, NaN where not a number; the rule said, or None for plain numbers),
+    when at least NUMERIC_SHARE of ``present`` read as numbers with the file's decimal
+    ``mark`` (or, ``relaxed``, at least half of them and the rest a few words); else (None,
+    None). A leading currency sign and a trailing percent sign are dropped, and said."""
+
     s = present.str.strip()
-    is_plain = s.str.match(_PLAIN)
-    us = (is_plain | s.str.match(_THOUSANDS)).mean()
-    eu = (is_plain & ~s.str.contains(r"\.", regex=True) | s.str.match(_DECIMAL_COMMA)).mean()
-    if us < NUMERIC_SHARE and eu < NUMERIC_SHARE:
+    said = []
+    currency = s.str.match(r"[+-]?[$€£¥]\s?\d")
+    if currency.any():
+        s = s.str.replace(_CURRENCY, r"\1", regex=True)
+        said.append("currency signs dropped")
+    percent = s.str.endswith("%")
+    if percent.mean() >= 0.5:
+        s = s.str.removesuffix("%").str.rstrip()
+        said.append("percent signs dropped (12% = 12)")
+    grouped = s.str.match(_GROUPED[mark]) & s.str.contains(r"\d", regex=True)
+    other = "," if mark == "." else "."
+    cleaned = s.str.replace(other, "", regex=False)
+    if mark == ",":
+        cleaned = cleaned.str.replace(",", ".", regex=False)
+    values = _num(cleaned.where(grouped))
+    # numbers without a mark of either kind as Python reads them: 1e-3, inf, nan
+    bare = ~s.str.contains(r"[.,]", regex=True)
+    values = values.fillna(_num(s.where(bare)))
+    share = float(values.notna().mean())
+    words = s[values.isna()]
+    if share < NUMERIC_SHARE and not (relaxed and share >= _MOSTLY_NUMBERS and words.nunique() <= _FEW_WORDS):
         return None, None
-    decimal_comma = eu > us or (eu == us and sep == ";")
-    if decimal_comma:
-        values = pd.to_numeric(
-            s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False), errors="coerce"
+    if (s[grouped].str.contains(",", regex=False)).any():
+        said.insert(
+            0,
+            "numbers with a decimal comma (1.500,5 = 1500.5)"
+            if mark == ","
+            else ("numbers with thousands commas (1,500.5 = 1500.5)"),
         )
-        return values, "numbers with a decimal comma (1.500,5 = 1500.5)"
-    values = pd.to_numeric(s.str.replace(",", "", regex=False), errors="coerce")
-    return values, "numbers with thousands commas (1,500.5 = 1500.5)"
+    elif mark == "," and s[grouped].str.contains(".", regex=False).any():
+        said.insert(0, "numbers with thousands dots (1.500 = 1500)")
+    return values, ", ".join(said) or None
 
 
 _ZONE = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$")
@@ -287,9 +392,9 @@ _DAY_MONTH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})([ T]\d{1,2}:
 
 
 def _as_dates(name, present):
-    """(datetimes, UTC and naive, NaT where not a date; the form said) when every value of
-    ``present`` reads as a date in one form; (None, why not) when the column is mostly dates
-    but cannot be read; (None, None) otherwise."""
+    """(datetimes, naive UTC; the form said) when every value of ``present`` reads as a date
+    in one form; (None, why not) when the column is dates that cannot be read as they are
+    written (mostly dates, both day orders, two-digit years); (None, None) otherwise."""
     import pandas as pd
 
     s = present.str.strip()
@@ -298,42 +403,52 @@ def _as_dates(name, present):
         zone = s.str.contains(_ZONE).any()
         return iso.dt.tz_localize(None), "ISO dates" + (", their zones converted to UTC" if zone else "")
     m = s.str.extract(_DAY_MONTH)
-    if m[0].notna().all():
+    matched = m[0].notna()
+    when = None
+    if matched.all():
+        if (m[3].str.len() == 2).any():
+            if set(m[1]) <= {"/", "-"}:  # "2.3.15" is more often a version than a date
+                return None, (
+                    f"column {name!r} dropped: dates with two-digit years (1949 or 2049?); write "
+                    "them as YYYY-MM-DD"
+                )
+            return None, None
         first, second = m[0].astype(int), m[2].astype(int)
         month_first = bool((first <= 12).all() and (second <= 31).all())
         day_first = bool((second <= 12).all() and (first <= 31).all())
-        if month_first != day_first:
-            order = ["%m", "%d"] if month_first else ["%d", "%m"]
-            parsed = []
-            for text, sep_, year, time_ in zip(s, m[1], m[3], m[4].fillna("")):
-                fmt = f"{order[0]}{sep_}{order[1]}{sep_}{'%Y' if len(year) == 4 else '%y'}"
-                fmt += (
-                    ""
-                    if not time_
-                    else (" " if time_[0] == " " else "T")
-                    + ("%H:%M:%S" if time_.count(":") == 2 else "%H:%M")
-                )
-                parsed.append(
-                    pd.to_datetime(text.split(".")[0] if "." in time_ else text, format=fmt, errors="coerce")
-                )
-            when = pd.Series(parsed, index=s.index, dtype="datetime64[ns]")
-            if when.notna().all():
-                form = "MM/DD/YYYY" if month_first else "DD/MM/YYYY"
-                return when, f"dates read as {form} (the only order that reads every value)"
-        elif month_first and day_first:
+        if month_first and day_first and set(m[1]) == {"."}:
+            month_first = False  # 01.02.2024: dates with dots are written day first
+        if month_first and day_first:
             return None, (
                 f"column {name!r} dropped: dates whose day and month are both 12 or less in every "
                 "row, so MM/DD and DD/MM both read them; write them as YYYY-MM-DD"
             )
-    share = max(iso.notna().mean(), m[0].notna().mean())
+        if month_first or day_first:
+            month, day = (m[0], m[2]) if month_first else (m[2], m[0])
+            clock = m[4].fillna("").str.replace("T", " ", regex=False)
+            text = m[3] + "-" + month.str.zfill(2) + "-" + day.str.zfill(2) + clock
+            when = pd.to_datetime(text, errors="coerce", format="ISO8601")  # 31/02 and year 9999: NaT
+            if when.notna().all():
+                form = "MM/DD/YYYY" if month_first else "DD/MM/YYYY"
+                why = "the only order that reads every value"
+                if set(m[1]) == {"."} and (first <= 12).all() and (second <= 12).all():
+                    form, why = "DD.MM.YYYY", "dates with dots are written day first"
+                return when, f"dates read as {form} ({why})"
+    best = iso.notna() if when is None or iso.notna().sum() >= when.notna().sum() else when.notna()
+    share = float(max(best.mean(), matched.mean() if when is None else 0.0))
     if share >= MOSTLY_DATES:
-        bad = s[iso.isna() & m[0].isna()] if m[0].notna().mean() < share else s[m[0].isna()]
-        bad = bad if len(bad) else s[iso.isna()]
+        bad = s[~best] if (~best).any() else s[~matched]
         return None, (
-            f"column {name!r} dropped: {share:.0%} of its values are dates, but {bad.iloc[0]!r} at row "
-            f"{int(bad.index[0]) + 2} is not; write every value as YYYY-MM-DD (blank where unknown)"
+            f"column {name!r} dropped: {_floor_pct(share)} of its values are dates, but "
+            f"{bad.iloc[0]!r} at row {int(bad.index[0]) + 2} is not; write every value as YYYY-MM-DD "
+            "(blank where unknown)"
         )
     return None, None
+
+
+def _floor_pct(share):
+    """A share as a percentage that never rounds up to 100% (or down to 0%)."""
+    return f"{min(max(np.floor(share * 100), 1), 99):.0f}%"
 
 
 # Names that R, pandas and readr give the row names / index they write with a table:
@@ -360,6 +475,8 @@ def _row_numbers(name, col) -> str | None:
     if not np.isnan(v).any() and (np.array_equal(v, np.arange(n)) or np.array_equal(v, np.arange(1, n + 1))):
         return f"column {name!r} dropped: it is the row number ({int(v[0])}..{int(v[-1])} in file order)"
     if _INDEX_NAME.match(str(name)) and col.is_unique:
+        if not pd.api.types.is_numeric_dtype(col) and _as_dates(name, col.astype("string"))[0] is not None:
+            return None  # a time series' saved index of dates: a date feature, not a position
         return f"column {name!r} dropped: named like an exported index and distinct in every row"
     # R's read.csv() names a blank header "X": a table read back from write.csv() and saved
     # again carries its row names as "X" (row numbers, or text names). "X" is a common name
@@ -391,7 +508,7 @@ def _numeric_column(name, values, notes, out):
         )
 
 
-def _features(frame, notes: list[str], sep=","):
+def _features(frame, notes: list[str], mark="."):
     """The feature table: numbers, text as categories, dates as numbers (the module's rules).
     Returns (a numeric array, or a DataFrame when a column is categorical; the names)."""
     import pandas as pd
@@ -406,6 +523,10 @@ def _features(frame, notes: list[str], sep=","):
             continue
         if pd.api.types.is_datetime64_any_dtype(col):
             col = col.astype("string")
+        if pd.api.types.is_timedelta64_dtype(col):  # a typed duration (Parquet): in days
+            notes.append(f"column {name!r}: durations, used as days")
+            _numeric_column(name, col / pd.Timedelta(days=1), notes, out)
+            continue
         text = col.astype("string").str.strip()
         missing = _missing(text)
         odd = text[missing & text.notna() & text.isin(_SAID_PLACEHOLDERS)]
@@ -419,7 +540,7 @@ def _features(frame, notes: list[str], sep=","):
         if present.empty:
             notes.append(f"column {name!r} dropped: no values (missing in every row)")
             continue
-        numbers, rule = _as_numbers(present, sep)
+        numbers, rule = _as_numbers(present, mark, relaxed=True)
         if numbers is not None:
             odd = present[numbers.isna()]
             said = f"column {name!r}: " + (rule or "numbers")
@@ -465,7 +586,7 @@ def _features(frame, notes: list[str], sep=","):
 
 
 # ------------------------------------------------------------------ the target and the task
-def _target(frame, target, sep, notes):
+def _target(frame, target, mark, notes):
     """(numeric target or None, text target) over the rows whose target is present; the
     frame's other rows are dropped, with a note."""
     import pandas as pd
@@ -488,7 +609,12 @@ def _target(frame, target, sep, notes):
     if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
         numbers, rule = col[~missing].astype(np.float64), None
     else:
-        numbers, rule = _as_numbers(present, sep)
+        numbers, rule = _as_numbers(present, mark)
+    if numbers is None and _as_dates(target, present)[0] is not None:
+        raise UsageError(
+            f"target column {target!r} holds dates: give a number to predict (a duration, days since "
+            "a date) or a class"
+        )
     y_num = None
     if numbers is not None:
         odd = present[numbers.isna()]
@@ -544,11 +670,12 @@ def read_table(path_or_resource, target: str | None, task: str | None, *, cv=3, 
             notes.append(leak)
         else:
             kept.append(c)
-    y_num, y_text, present = _target(frame, target, sep, notes)
+    mark = decimal_mark(frame, sep)
+    y_num, y_text, present = _target(frame, target, mark, notes)
     frame = frame[present]
     if not kept:
         raise UsageError("the file has no usable feature columns besides the target")
-    X, features = _features(frame[kept], notes, sep or ",")
+    X, features = _features(frame[kept], notes, mark)
     task, reason, positive = _task(target, task, y_num, y_text, cv, positive)
     if len(y_text) < 20:
         raise UsageError(f"the file has {len(y_text)} rows; at least 20 are needed to cross-validate")
