@@ -5,32 +5,38 @@ used ends in one ``UsageError`` that names the column, the value and what is val
 rules, in the order they apply (the README states them):
 
 - **The file.** CSV, plain or compressed (gzip, bz2, xz, zip: recognised by their first
-  bytes, whatever the extension), or Parquet (needs pyarrow, the ``tables`` extra). An Excel
-  workbook is refused with the way to save it as CSV. The separator is sniffed among comma,
+  bytes, whatever the extension; a zip holds one file, macOS's ``__MACOSX`` copies aside),
+  or Parquet (needs pyarrow, the ``tables`` extra; a saved index becomes a column). Excel
+  and OpenDocument workbooks, JSON and HTML are refused by name. The whole file is
+  decompressed and decoded: UTF-16 by its byte-order mark, else UTF-8 (its mark dropped),
+  else cp1252, else latin-1. The separator is Excel's ``sep=`` line, or sniffed among comma,
   semicolon, tab and ``|`` (the one that splits the first lines into the same number of
-  fields, most fields first); the encoding is UTF-8 (a byte-order mark dropped), else cp1252,
-  else latin-1. Any choice other than comma and UTF-8 is said on the first lines.
+  fields, most fields first); data rows one field longer than the header are R's row names
+  (dropped) or a separator ending every row. Anything but a plain UTF-8 comma file is said.
 - **Names.** Stripped; a name given twice is refused (pandas would rename the second one
   silently).
-- **Missing values.** Blank, ``NA``, ``N/A``, ``NaN``, ``null``, ``None``, ``?``, ``-``, ``--``
-  and ``.`` (any case) are missing, in features and in the target: rows with a missing
-  target are dropped, with a count.
-- **Numbers written as text.** A column whose non-missing values are numbers for at least
-  ``NUMERIC_SHARE`` of its rows is numeric (the rest, said, become missing), read by the
-  first rule that parses: plain (``1500.5``, ``1e-3``); thousands commas (``1,500.5``: every
-  comma followed by three digits); decimal commas (``1500,5``, ``1.500,5``: a period groups
-  thousands). When both comma readings fit every value (``1,500``), a file separated by
-  semicolons takes the decimal comma, any other the thousands comma.
+- **Missing values.** Blank, ``NA``, ``N/A``, ``NaN``, ``null``, ``?``, ``-``, ``--``, ``.`` and
+  ``\N`` (any case) are missing, in features and in the target: rows with a missing target
+  are dropped, with a count. (``None`` is a value: some tables have a class "None".)
+- **Numbers written as text.** One decimal mark for the whole file: the one its values show
+  (a comma or period followed by other than three digits), by majority; where none shows one,
+  a comma in a semicolon-separated file, else a period. The other mark groups thousands
+  (``1,500.5``; ``1.500,5``); a leading currency sign and a trailing percent sign are
+  dropped. A column is numeric when at least ``NUMERIC_SHARE`` of its non-missing values read
+  so, or half of them with the rest a few words ("unknown"); the rest become missing, said.
 - **Dates.** ISO 8601 with or without a time and a zone (zones, mixed offsets included, are
   converted to UTC); ``MM/DD/YYYY`` or ``DD/MM/YYYY`` (``/``, ``-`` or ``.`` between, a time
-  may follow) when only one of the two reads every value. Each becomes three numbers: days
-  since 1970-01-01 (fractional with times), month and day of week. An ambiguous column (day
-  and month both at most 12 in every row), or one that is mostly but not wholly dates, is
-  dropped with a line saying how to write it.
-- **Dropped columns.** A saved index or row number (see ``_row_numbers``), a column with no
-  value, a column with one value in every row, a text column that looks like an identifier
-  (more than ``MAX_CATEGORIES`` distinct values, or distinct in over half the rows). Any
-  other text column is a categorical feature.
+  may follow) when only one of the two reads every value, and day first with dots. Each
+  becomes three numbers: days since 1970-01-01 (fractional with times), month and day of
+  week. Both orders possible, two-digit years, or mostly but not wholly dates: dropped, with
+  a line saying how to write them. A date target is refused.
+- **Dropped columns.** A saved index or row number (see ``_row_numbers``; a saved index of
+  dates is kept as a date), a column with no value, a column with one value in every row, a
+  text column that looks like an identifier (more than ``MAX_CATEGORIES`` distinct values,
+  or distinct in over half the rows). Any other text column is a categorical feature.
+
+Not read as numbers or dates (they stay text): negative numbers in parentheses, thousands
+grouped by spaces, month names ("Jan 5, 2024"), 12-hour clocks ("12:00 AM"), times alone.
 """
 
 from __future__ import annotations
