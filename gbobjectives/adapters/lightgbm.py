@@ -315,16 +315,21 @@ def train(
             evals_result,
         )
     else:
-        booster = lightgbm.train(
-            p,
-            train_set,
-            num_boost_round,
-            valid_sets=valid,
-            valid_names=[f"valid_{i}" for i in range(len(valid))],
-            feval=metric,
-            callbacks=callbacks,
-        )
+        booster = _boost(p, train_set, num_boost_round, valid, metric, callbacks)
     return Model([booster], loss, [init])
+
+
+def _boost(p, train_set, num_boost_round, valid, metric, callbacks):
+    """``lightgbm.train`` as ``train`` and ``train_builtin`` call it (eval sets ``valid_<i>``)."""
+    return lightgbm.train(
+        p,
+        train_set,
+        num_boost_round,
+        valid_sets=valid,
+        valid_names=[f"valid_{i}" for i in range(len(valid))],
+        feval=metric,
+        callbacks=callbacks,
+    )
 
 
 def train_builtin(
@@ -345,15 +350,7 @@ def train_builtin(
     callbacks = [] if evals_result is None else [lightgbm.record_evaluation(evals_result)]
     if early_stopping_rounds and valid:
         callbacks.append(early_stopping(early_stopping_rounds))
-    booster = lightgbm.train(
-        p,
-        train_set,
-        num_boost_round,
-        valid_sets=valid,
-        valid_names=[f"valid_{i}" for i in range(len(valid))],
-        feval=metric,
-        callbacks=callbacks,
-    )
+    booster = _boost(p, train_set, num_boost_round, valid, metric, callbacks)
     start = np.zeros(link.n_outputs) if link.n_outputs > 1 else 0.0
     return Model([booster], link, [start])
 

@@ -206,15 +206,7 @@ def train(
     if metric is not None:
         p["disable_default_eval_metric"] = 1
         metric = metric(loss)
-    # enable_categorical: pandas category columns are split on natively (no effect otherwise)
-    dtrain = xgboost.DMatrix(X, label=y, weight=sample_weight, enable_categorical=True)
-    evals = [
-        (xgboost.DMatrix(Xe, label=ye, weight=we, enable_categorical=True), f"valid_{i}")
-        for i, (Xe, ye, we) in enumerate(eval_sets)
-    ]
-    callbacks = []
-    if early_stopping_rounds and evals:
-        callbacks.append(early_stopping(early_stopping_rounds, metric, data_name=evals[-1][1]))
+    dtrain, evals, callbacks = _data(X, y, sample_weight, eval_sets, early_stopping_rounds, metric)
     if renew_leaves:
         init = loss.init_score(y, sample_weight)
         booster = _train_renewing(
@@ -236,6 +228,21 @@ def train(
     return Model(booster, loss)
 
 
+def _data(X, y, sample_weight, eval_sets, early_stopping_rounds, metric):
+    """(dtrain, evals, callbacks): the DMatrices and the early stopping on the last eval set
+    that ``train`` and ``train_builtin`` share. enable_categorical: pandas category columns
+    are split on natively (no effect otherwise)."""
+    dtrain = xgboost.DMatrix(X, label=y, weight=sample_weight, enable_categorical=True)
+    evals = [
+        (xgboost.DMatrix(Xe, label=ye, weight=we, enable_categorical=True), f"valid_{i}")
+        for i, (Xe, ye, we) in enumerate(eval_sets)
+    ]
+    callbacks = []
+    if early_stopping_rounds and evals:
+        callbacks.append(early_stopping(early_stopping_rounds, metric, data_name=evals[-1][1]))
+    return dtrain, evals, callbacks
+
+
 def train_builtin(
     params, link, X, y, sample_weight, *, num_boost_round, eval_sets, early_stopping_rounds,
     metric, eval_metric, maximize, evals_result,
@@ -247,14 +254,7 @@ def train_builtin(
     objective; ``link`` (a gbobjectives loss) maps the model's margins to predictions."""
     check_eval_sets(link, eval_sets)
     metric = metric(eval_metric, None, maximize=maximize)
-    dtrain = xgboost.DMatrix(X, label=y, weight=sample_weight, enable_categorical=True)
-    evals = [
-        (xgboost.DMatrix(Xe, label=ye, weight=we, enable_categorical=True), f"valid_{i}")
-        for i, (Xe, ye, we) in enumerate(eval_sets)
-    ]
-    callbacks = []
-    if early_stopping_rounds and evals:
-        callbacks.append(early_stopping(early_stopping_rounds, metric, data_name=evals[-1][1]))
+    dtrain, evals, callbacks = _data(X, y, sample_weight, eval_sets, early_stopping_rounds, metric)
     booster = xgboost.train(
         {"verbosity": 0, **params, "disable_default_eval_metric": 1},
         dtrain,

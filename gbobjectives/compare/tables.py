@@ -16,7 +16,7 @@ rules, in the order they apply (the README states them):
 - **Names.** Stripped; a name given twice is refused (pandas would rename the second one
   silently).
 - **Missing values.** Blank, ``NA``, ``N/A``, ``NaN``, ``null``, ``?``, ``-``, ``--``, ``.`` and
-  ``\N`` (any case) are missing, in features and in the target: rows with a missing target
+  ``\\N`` (any case) are missing, in features and in the target: rows with a missing target
   are dropped, with a count. (``None`` is a value: some tables have a class "None".)
 - **Numbers written as text.** One decimal mark for the whole file: the one its values show
   (a comma or period followed by other than three digits), by majority; where none shows one,
