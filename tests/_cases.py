@@ -106,3 +106,10 @@ def make_data(loss, n: int = 161, seed: int = 0, scale: float = 1.0):
     y = rng.integers(0, k, size=n)
     raw = rng.normal(size=(n, k)) * 4.0 * scale
     return y, raw
+
+
+def objective_pair(loss, y, raw, w=None):
+    """(grad, hess) as the frameworks receive them: the loss's formulas at the parameters
+    derived from this call (for Quantile, the public ``gradient_hessian`` times the scale)."""
+    y_, raw_, w_ = loss._prepare(y, raw, w)
+    return loss._at(y_, raw_, w_)._weighted_grad_hess(y_, raw_, w_)
