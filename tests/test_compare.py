@@ -236,3 +236,17 @@ def test_the_verdict_claims_nothing_it_did_not_test():
     q["per_fold"]["MAE"] = np.array([3.9, 4.0, 4.1])
     text = " ".join(verdict.verdict([q, *alone], "regression", 0.5, 3).split())
     assert "Verdict: nothing to conclude: no backend has both a gbobjectives loss and a built-in" in text
+
+
+def test_every_class_of_two_rows_reaches_the_stopping_split():
+    y = np.array([0] * 40 + [1] * 3)
+    fit, stop = protocol.inner_split(y, "binary", 0)
+    assert set(y[stop]) == {0, 1} and set(y[fit]) == {0, 1}
+
+
+def test_a_group_where_no_row_scored_is_said_not_a_crash():
+    rows = [
+        _row("huber", "lightgbm", [np.nan, np.nan, np.nan]),
+        _row("l2", "lightgbm", [np.nan] * 3, builtin=True),
+    ]
+    assert "nothing to compare" in verdict.verdict(rows, "regression", 0.5, 3)

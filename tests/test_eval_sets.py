@@ -85,3 +85,12 @@ def test_the_default_metric_of_a_robust_loss_keeps_one_scale_for_the_run(backend
     last = m.evals_result_["valid_0"]["loss"][-1]
     assert last == pytest.approx(float(np.mean(fixed.loss(yb, raw))), rel=1e-6)
     assert last != pytest.approx(float(np.mean(Huber().loss(yb, raw))), rel=1e-3)
+
+
+def test_the_last_round_is_recorded_when_it_is_the_best():
+    """The callback runs after record_evaluation (an ``order`` on the instance: a missing
+    one is set by lightgbm.train to -1, which ran it first and lost the last round)."""
+    X, y, _, b = _data()
+    m = GBRegressor(backend="lightgbm", n_estimators=12, early_stopping_rounds=50).fit(X, y, eval_set=[b])
+    (curve,) = m.evals_result_["valid_0"].values()
+    assert len(curve) == 12 and m.best_iteration_ == int(np.argmin(curve)) == 11

@@ -417,3 +417,31 @@ def test_parquet_with_a_saved_index_and_odd_names(tmp_path):
     t = tables.read_table(tmp_path / "p.parquet", "1", None)
     assert t.features == ["0"] and np.isnan(t.X[3, 0])
     assert "column 'index' dropped: named like an exported index and distinct in every row" in t.notes
+
+
+# ------------------------------------------------------------------ from a review
+def test_three_decimals_are_decimals_and_text_does_not_vote(tmp_path):
+    f = _frame()
+    semi = "x;y\n" + "".join(f"{a:.3f};{v:.3f}\n" for a, v in zip(f.x, f.y))  # 0.637, not 637
+    t = _read(tmp_path, semi)
+    np.testing.assert_allclose(t.X[:, 0], [float(f"{a:.3f}") for a in f.x])
+    tab = "x\ty\n" + "".join(f"{a:.3f}\t{i}\n".replace(".", ",") for i, a in enumerate(f.x.abs()))
+    np.testing.assert_allclose(
+        _read(tmp_path, tab, name="t.tsv").X[:, 0], [float(f"{a:.3f}") for a in f.x.abs()]
+    )
+    tags = "x,tag,y\n" + "".join(f'{a:.3f},"{i % 5},45 cm",{v}\n' for i, (a, v) in enumerate(zip(f.x, f.y)))
+    t = _read(tmp_path, tags)
+    x = np.asarray(t.X.iloc[:, 0], dtype=float)  # a frame: the tags are a category
+    np.testing.assert_allclose(x, [float(f"{a:.3f}") for a in f.x])  # not 3789 for 3.789
+
+
+def test_scientific_notation_with_a_point(tmp_path):
+    f = _frame()
+    t = _read(tmp_path, "x,y\n" + "".join(f"{a * 1e-5:.3e},{v}\n" for a, v in zip(f.x, f.y)))
+    np.testing.assert_allclose(t.X[:, 0], (f.x * 1e-5).to_numpy(), rtol=1e-3)
+
+
+def test_a_saved_index_of_four_digit_numbers_is_not_a_date(tmp_path):
+    f = _frame()
+    f.index = np.arange(1000, 1060)[::-1]  # df.iloc[1000:...] sorted, saved with to_csv()
+    assert _read(tmp_path, f.to_csv()).features == ["x", "z"]

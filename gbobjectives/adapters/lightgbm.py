@@ -202,10 +202,11 @@ class early_stopping:  # noqa: N801 - a callback, named as lightgbm.early_stoppi
     training run (it keeps that run's best round).
     """
 
-    order = 30
-    before_iteration = False
-
     def __init__(self, rounds: int, *, data_name: str | None = None):
+        # on the instance: lightgbm.train sets a missing instance ``order`` to its position
+        # (-1), which would run this before record_evaluation (20) and lose the last round
+        self.order = 30
+        self.before_iteration = False
         self.rounds = int(rounds)
         self.data_name = data_name
         self._best = None  # (value, iteration, that iteration's results)
@@ -343,8 +344,8 @@ def train_builtin(
     (probabilities, not margins) with a built-in objective; ``link`` (a gbobjectives loss)
     maps the model's margins to predictions."""
     check_eval_sets(link, eval_sets)
-    metric = metric(eval_metric, None, maximize=maximize)
-    p = {"verbosity": -1, **params, "metric": "None"}
+    metric = None if eval_metric is None else metric(eval_metric, None, maximize=maximize)
+    p = {"verbosity": -1, **params} if metric is None else {"verbosity": -1, **params, "metric": "None"}
     train_set = lightgbm.Dataset(X, y, weight=sample_weight, params=p)
     valid = [lightgbm.Dataset(Xe, ye, weight=we, reference=train_set) for Xe, ye, we in eval_sets]
     callbacks = [] if evals_result is None else [lightgbm.record_evaluation(evals_result)]

@@ -253,10 +253,10 @@ def train_builtin(
     metric sees the objective's predictions (probabilities, not margins) with a built-in
     objective; ``link`` (a gbobjectives loss) maps the model's margins to predictions."""
     check_eval_sets(link, eval_sets)
-    metric = metric(eval_metric, None, maximize=maximize)
+    metric = None if eval_metric is None else metric(eval_metric, None, maximize=maximize)
     dtrain, evals, callbacks = _data(X, y, sample_weight, eval_sets, early_stopping_rounds, metric)
     booster = xgboost.train(
-        {"verbosity": 0, **params, "disable_default_eval_metric": 1},
+        {"verbosity": 0, **params, **({} if metric is None else {"disable_default_eval_metric": 1})},
         dtrain,
         num_boost_round,
         evals=evals,

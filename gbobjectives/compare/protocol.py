@@ -129,8 +129,8 @@ def outer_folds(y, task, cv, repeats, seed):
 
 def inner_split(y, task, seed):
     """Positions (fit, stop) within a training fold: ``INNER_FRACTION`` of the rows, drawn at
-    random (per class for classes, so that every class stays in the fit part), for early
-    stopping; the rest to fit on."""
+    random (per class for classes: at least one row of each class in both parts where it
+    has two), for early stopping; the rest to fit on."""
     rng = np.random.default_rng(seed)
     n = len(y)
     if task == "regression":
@@ -140,7 +140,10 @@ def inner_split(y, task, seed):
     stop = []
     for c in np.unique(y):
         rows = rng.permutation(np.flatnonzero(y == c))
-        stop.extend(rows[: int(INNER_FRACTION * len(rows))])  # floor: a class of 1-4 rows stays whole
+        # at least one row of every class of 2 or more: a stopping set without positives
+        # scores PR-AUC 0 every round and stops every row after one round
+        k = max(int(INNER_FRACTION * len(rows)), 1 if len(rows) >= 2 else 0)
+        stop.extend(rows[:k])
     if not stop:  # a tiny training fold: one row of the largest class
         values, counts = np.unique(y, return_counts=True)
         stop = [rng.choice(np.flatnonzero(y == values[np.argmax(counts)]))]

@@ -18,9 +18,10 @@ rules, in the order they apply (the README states them):
 - **Missing values.** Blank, ``NA``, ``N/A``, ``NaN``, ``null``, ``?``, ``-``, ``--``, ``.`` and
   ``\\N`` (any case) are missing, in features and in the target: rows with a missing target
   are dropped, with a count. (``None`` is a value: some tables have a class "None".)
-- **Numbers written as text.** One decimal mark for the whole file: the one its values show
-  (a comma or period followed by other than three digits), by majority; where none shows one,
-  a comma in a semicolon-separated file, else a period. The other mark groups thousands
+- **Numbers written as text.** One decimal mark for the whole file: a period in a
+  comma-separated file; else the one the numeric columns' values show (a comma or period
+  followed by other than three digits, or after a leading 0), by majority; where none shows
+  one, a comma in a semicolon-separated file, else a period. The other mark groups thousands
   (``1,500.5``; ``1.500,5``); a leading currency sign and a trailing percent sign are
   dropped. A column is numeric when at least ``NUMERIC_SHARE`` of its non-missing values read
   so, or half of them with the rest a few words ("unknown"); the rest become missing, said.
@@ -312,12 +313,15 @@ def _missing(text):
 
 # A decimal mark shown beyond doubt by one value: a comma (or period) followed by other than
 # exactly three digits, or both marks in the thousands-then-decimal order.
-_COMMA_DECIMAL = re.compile(r"^[+-]?(\d+,(\d{1,2}|\d{4,})|\d{1,3}(\.\d{3})+,\d+)$")
-_POINT_DECIMAL = re.compile(r"^[+-]?(\d*\.(\d{1,2}|\d{4,})|\d{1,3}(,\d{3})+\.\d+)$")
+# (A leading 0 shows it too: a group of thousands never starts with 0, so 0.125 is a decimal.)
+_COMMA_DECIMAL = re.compile(r"^[+-]?(\d+,(\d{1,2}|\d{4,})|0,\d+|[1-9]\d{0,2}(\.\d{3})+,\d+)$")
+_POINT_DECIMAL = re.compile(r"^[+-]?(\d*\.(\d{1,2}|\d{4,})|0?\.\d+|[1-9]\d{0,2}(,\d{3})+\.\d+)$")
+_EXPONENT = r"([eE][+-]?\d+)?"
 _GROUPED = {
-    ".": re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?$"),  # 1,500.25
-    ",": re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)?(,\d+)?$"),  # 1.500,25
+    ".": re.compile(r"^[+-]?([1-9]\d{0,2}(,\d{3})+|\d+)?(\.\d*)?" + _EXPONENT + "$"),  # 1,500.25
+    ",": re.compile(r"^[+-]?([1-9]\d{0,2}(\.\d{3})+|\d+)?(,\d*)?" + _EXPONENT + "$"),  # 1.500,25
 }
+_NUMBER_LIKE = re.compile(r"^[+-]?[$€£¥]?\s?[\d.,]+" + _EXPONENT + r"\s?%?$")
 _CURRENCY = re.compile(r"^([+-]?)[$€£¥]\s?(?=\d)")
 # A column of at least this share of numbers whose other values are a few words ("unknown",
 # "missing") is numeric with those words missing, said.
@@ -325,18 +329,27 @@ _FEW_WORDS, _MOSTLY_NUMBERS = 5, 0.5
 
 
 def decimal_mark(frame, sep) -> str:
-    """The file's decimal mark, one for every column: the one its values show (see
-    _COMMA_DECIMAL, _POINT_DECIMAL), by majority; where no value shows one (integers, groups
-    of three digits), a comma in a semicolon-separated file, else a period. One mark per file:
-    in a German Excel export "198.712" is 198712 because "506,7" elsewhere is 506.7."""
+    """The file's decimal mark, one for every column: a period in a comma-separated file;
+    else the one the values of its numeric columns show (see _COMMA_DECIMAL, _POINT_DECIMAL),
+    by majority; where no value shows one (integers, groups of three digits), a comma in a
+    semicolon-separated file, else a period. One mark per file: in a German Excel export
+    "198.712" is 198712 because "506,7" elsewhere is 506.7."""
     import pandas as pd
 
+    if sep in (",", None):
+        # a decimal comma in a comma-separated file would need quotes around every number:
+        # Excel switches to semicolons instead; a quoted "3,45" is text here (said if a
+        # column is mostly such values), never the file's rule
+        return "."
     comma = point = 0
     for name in frame.columns:
         col = frame[name]
         if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
             continue
-        v = col.astype("string").str.strip().dropna().head(2000)
+        v = col.astype("string").str.strip()
+        v = v[~_missing(v)].dropna().head(2000)
+        if v.empty or v.str.match(_NUMBER_LIKE).mean() < NUMERIC_SHARE:
+            continue  # only columns of numbers vote: a text column ("3,45 cm") does not
         comma += int(v.str.match(_COMMA_DECIMAL).sum())
         point += int(v.str.match(_POINT_DECIMAL).sum())
     if comma != point:
@@ -481,7 +494,8 @@ def _row_numbers(name, col) -> str | None:
     if not np.isnan(v).any() and (np.array_equal(v, np.arange(n)) or np.array_equal(v, np.arange(1, n + 1))):
         return f"column {name!r} dropped: it is the row number ({int(v[0])}..{int(v[-1])} in file order)"
     if _INDEX_NAME.match(str(name)) and col.is_unique:
-        if not pd.api.types.is_numeric_dtype(col) and _as_dates(name, col.astype("string"))[0] is not None:
+        dates = not pd.api.types.is_numeric_dtype(col) and np.isnan(v).any()  # 2020 is not a date
+        if dates and _as_dates(name, col.astype("string"))[0] is not None:
             return None  # a time series' saved index of dates: a date feature, not a position
         return f"column {name!r} dropped: named like an exported index and distinct in every row"
     # R's read.csv() names a blank header "X": a table read back from write.csv() and saved

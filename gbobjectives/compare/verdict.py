@@ -120,6 +120,9 @@ def verdict(rows, task, test_over_train, n_folds) -> str:
             else (f"pinball loss at alpha={alpha:g}")
         )
         best = _best(group, m, higher)
+        if best is None:
+            lines.append(_wrap(f"No row scored a finite {what} in every fold: nothing to compare."))
+            continue
         builtin = _best([r for r in group if r["builtin"]], m, higher)
         head = "Best" if alpha is None else "Best quantile"
         msg = f"{head} by {what}: {_name(best)} {_score(best, m)}"

@@ -288,10 +288,10 @@ class Loss:
 
         What a metric of that run should use: a loss with a derived parameter re-derives it
         from whatever labels it is given, so evaluated on an eval set it would count the eval
-        set's classes and measure every round in a new scale (the estimators' default
-        early-stopping metric uses this; with ``xgboost.train`` / ``lightgbm.train`` pass
-        ``custom_metric(None, loss.fixed_for(y_train))``). Returns a new object; the loss
-        itself never changes."""
+        set's classes and measure every round in a new scale. The estimators' default
+        early-stopping metric uses this; a metric of your own for ``xgboost.train`` or
+        ``lightgbm.train`` should evaluate ``fixed = loss.fixed_for(y_train)`` as
+        ``fixed.loss(y_eval, raw)``. Returns a new object; the loss itself never changes."""
         y = self.validate_y(y_true)
         w = check_sample_weight(sample_weight, y.shape[0])
         start = np.asarray(self._start(y, w), dtype=np.float64)
