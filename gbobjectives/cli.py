@@ -19,6 +19,7 @@ from . import datasets
 from .compare import UsageError
 from .compare.protocol import INNER_FRACTION, PATIENCE, compare
 from .compare.report import print_table, settings_lines, write_outputs
+from .compare.scoring import PRIMARY
 from .compare.specs import DEFAULT_LOSSES, LOSSES, parse_grid, parse_losses
 from .compare.tables import read_table
 from .compare.verdict import verdict
@@ -183,7 +184,7 @@ def run_compare(args) -> int:
         f"Every row: the same {n_folds} folds; its rounds (at most {args.n_estimators}) chosen by "
         f"early stopping ({args.early_stopping_rounds} rounds' patience) on {INNER_FRACTION:.0%} of "
         f"each training fold by {judge}"
-        + (" (quantile rows: their pinball loss)" if task == "regression" else "")
+        + (" (quantile rows: their pinball loss)" if any(n == "quantile" for n, _ in specs) else "")
         + f"; learning rate {args.learning_rate}."
     )
     for line in settings_lines(result.settings, protocol):
@@ -198,8 +199,6 @@ def run_compare(args) -> int:
         )
     if grid is not None:
         for (loss, backend), r in best_rows([r for r in rows if r["grid"]], task).items():
-            from .compare.scoring import PRIMARY
-
             m = PRIMARY[task][0]
             print(_fill(f"best {r['grid']} for {loss} [{backend}] by {m}: {r[m]:.4g}"))
     print(verdict(rows, task, result.test_over_train, n_folds))
@@ -211,8 +210,6 @@ def run_compare(args) -> int:
 
 def best_rows(rows, task):
     """Per loss name, the grid value with the best primary metric."""
-    from .compare.scoring import PRIMARY
-
     metric, higher = PRIMARY[task]
     best = {}
     for r in rows:

@@ -214,17 +214,7 @@ def train(
             early_stopping_rounds, metric, evals_result,
         )  # fmt: skip
         return Model(booster, loss)
-    booster = xgboost.train(
-        p,
-        dtrain,
-        num_boost_round,
-        obj=loss,
-        evals=evals,
-        custom_metric=metric,
-        callbacks=callbacks,
-        evals_result=evals_result,
-        verbose_eval=False,
-    )
+    booster = _boost(p, dtrain, num_boost_round, evals, metric, callbacks, evals_result, obj=loss)
     return Model(booster, loss)
 
 
@@ -243,6 +233,21 @@ def _data(X, y, sample_weight, eval_sets, early_stopping_rounds, metric):
     return dtrain, evals, callbacks
 
 
+def _boost(p, dtrain, num_boost_round, evals, metric, callbacks, evals_result, obj=None):
+    """``xgboost.train`` as ``train`` (``obj``: the loss) and ``train_builtin`` call it."""
+    return xgboost.train(
+        p,
+        dtrain,
+        num_boost_round,
+        obj=obj,
+        evals=evals,
+        custom_metric=metric,
+        callbacks=callbacks,
+        evals_result=evals_result,
+        verbose_eval=False,
+    )
+
+
 def train_builtin(
     params, link, X, y, sample_weight, *, num_boost_round, eval_sets, early_stopping_rounds,
     metric, eval_metric, maximize, evals_result,
@@ -255,16 +260,8 @@ def train_builtin(
     check_eval_sets(link, eval_sets)
     metric = None if eval_metric is None else metric(eval_metric, None, maximize=maximize)
     dtrain, evals, callbacks = _data(X, y, sample_weight, eval_sets, early_stopping_rounds, metric)
-    booster = xgboost.train(
-        {"verbosity": 0, **params, **({} if metric is None else {"disable_default_eval_metric": 1})},
-        dtrain,
-        num_boost_round,
-        evals=evals,
-        custom_metric=metric,
-        callbacks=callbacks,
-        evals_result=evals_result,
-        verbose_eval=False,
-    )
+    p = {"verbosity": 0, **params, **({} if metric is None else {"disable_default_eval_metric": 1})}
+    booster = _boost(p, dtrain, num_boost_round, evals, metric, callbacks, evals_result)
     return Model(booster, link)
 
 

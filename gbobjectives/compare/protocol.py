@@ -164,6 +164,7 @@ class _Row(NamedTuple):
     builtin: bool
     alpha: float | None
     grid: str
+    loss: object  # the gbobjectives loss it trains (None for a built-in objective)
     make: object  # () -> an unfitted estimator
 
 
@@ -218,9 +219,9 @@ def compare(
     folds = outer_folds(y, task, cv, repeats, seed)
     if progress is not None:
         progress.total = len(folds) * len(rows)
-    _warm_up_loops([build_loss(n, p) for n, p in loss_specs], task, n_classes, say)
+    # every loss a row trains, grid values included (gamma=2 runs a loop of its own)
+    _warm_up_loops([r.loss for r in rows if r.loss is not None], task, n_classes, say)
     _warm_up_fits(rows, X, y, task, seed)
-    out, learning = [], {}
     fixed = None if early_stopping_rounds else n_estimators
     # Fold by fold, every row inside each fold: a change in the machine's load falls on all
     # rows alike rather than on the rows that happened to run then.
@@ -261,7 +262,8 @@ def _candidates(task, loss_specs, backends, grid, common, n_classes):
                 def make(name=name, p=p, backend=backend, alpha=alpha):
                     return est(build_loss(name, p), backend=backend, **common, **_metric(task, alpha))
 
-                rows.append(_Row(label, backend, False, alpha, "" if v is None else f"{grid[0]}={v}", make))
+                tag = "" if v is None else f"{grid[0]}={v}"
+                rows.append(_Row(label, backend, False, alpha, tag, build_loss(name, p), make))
     alphas = sorted({p.get("alpha", 0.5) for n, p in loss_specs if n == "quantile"})
     for backend in backends:
         for alpha in [None] + (alphas if task == "regression" else []):
@@ -273,7 +275,7 @@ def _candidates(task, loss_specs, backends, grid, common, n_classes):
                 model.builtin_params = objective
                 return model
 
-            rows.append(_Row(label, backend, True, alpha, "", make))
+            rows.append(_Row(label, backend, True, alpha, "", None, make))
     return rows
 
 
