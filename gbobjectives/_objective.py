@@ -221,11 +221,47 @@ def compute(loss, prep: Prepared, raw, framework: str):
     raw = as_margin(loss, raw, framework)
     if raw.shape[0] != prep.y.shape[0]:
         raise ValueError(f"{framework} passed {raw.shape[0]} raw predictions for {prep.y.shape[0]} labels")
+    if prep.loss._calls_public("gradient_hessian"):
+        return _from_override(prep.loss, prep, raw)
     g, h = _new_outputs(raw.shape)
     # data-derived parameters (class counts, residual scale) from this call's data, over all
     # workers when the training is distributed
     prep.loss._at(prep.y, raw, prep.w, collective())._grad_hess_into(prep.y, raw, prep.w, g, h)
     return g, h
+
+
+def _from_override(loss, prep: Prepared, raw):
+    """(grad, hess) from a subclass's own ``gradient_hessian``, times the loss's objective
+    scale, checked as the compiled loop checks the formulas' output: the frameworks would
+    train a NaN or constant model on a NaN gradient or a hessian <= 0, silently."""
+    name = f"{type(loss).__name__}.gradient_hessian"
+    out = loss.gradient_hessian(prep.y, raw, prep.w)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise ValueError(f"{name} must return a pair (grad, hess); it returned {type(out).__name__}")
+    g, h = (np.asarray(a, dtype=np.float64) for a in out)
+    if g.shape != raw.shape or h.shape != raw.shape:
+        raise ValueError(
+            f"{name} returned grad {g.shape} and hess {h.shape} for raw_prediction {raw.shape}; "
+            "both must have raw_prediction's shape"
+        )
+    weighted = np.ones(raw.shape[0], dtype=bool) if prep.w is None else prep.w > 0
+    if raw.ndim == 2:
+        weighted = np.broadcast_to(weighted[:, None], raw.shape)
+    bad = ~np.isfinite(g) | ~np.isfinite(h) | (h < 0) | ((h == 0) & weighted)
+    if bad.any():
+        rows = np.flatnonzero(bad.reshape(raw.shape[0], -1).any(axis=1))
+        i = rows[0]
+        gi, hi = g.reshape(raw.shape[0], -1)[i].tolist(), h.reshape(raw.shape[0], -1)[i].tolist()
+        raise ValueError(
+            f"{name} returned grad {gi} and hess {hi} at row {i} (of {rows.size} such rows): "
+            "every gradient must be finite and every hessian finite and > 0 "
+            "(0 only where the sample weight is 0)"
+        )
+    s = loss._objective_scale(prep.y, raw, prep.w, collective())
+    gg, hh = _new_outputs(raw.shape)
+    np.multiply(g, s, out=gg, casting="unsafe")
+    np.multiply(h, s, out=hh, casting="unsafe")
+    return gg, hh
 
 
 def _checks_in_loop(loss) -> bool:
@@ -236,7 +272,13 @@ def _checks_in_loop(loss) -> bool:
     not the whole of the loss's ``_check_y`` (``Loss._labels_checked_in_loop``: a subclass
     that narrows or transforms its labels): those are validated first.
     """
-    return not loss._at_reads_labels and loss.n_outputs == 1 and loss._labels_checked_in_loop()
+    return (
+        not loss._at_reads_labels
+        and loss.n_outputs == 1
+        and loss._labels_checked_in_loop()
+        and not loss._calls_public("validate_y")
+        and not loss._calls_public("gradient_hessian")
+    )
 
 
 def grad_hess(loss, y_true, raw, sample_weight, framework: str):

@@ -48,7 +48,8 @@ class _LossMetric:
     def __call__(self, y_true, raw, sample_weight=None):
         value = self.loss.loss(y_true, raw, sample_weight)
         total = len(y_true) if sample_weight is None else np.sum(sample_weight)
-        return float(np.sum(value) / total)
+        # several outputs (alphas): the mean over them of each one's mean loss
+        return float(np.sum(value) / total / (1 if value.ndim == 1 else value.shape[1]))
 
 
 class _GBBase(BaseEstimator):

@@ -29,6 +29,31 @@ def check_eval_sets(loss, eval_sets) -> None:
             raise ValueError(f"eval set {i}: {err}") from None
 
 
+def has_varying_feature(X) -> bool:
+    """True where some feature of X takes two distinct values (missing values aside).
+
+    Where none does, no tree can split, and the backends part: LightGBM's custom objective
+    aborts (so its adapter trains no booster: the model is the start), while XGBoost adds a
+    root leaf each round, -G / (H + lambda), which walks the constant away from the start
+    toward the minimiser of the loss at each round's data-derived scale (Huber() on a
+    constant table: 7.988 against the start, the median, 7.215). Both adapters then keep
+    the start: the best constant is the loss's start, on both."""
+    import sys
+
+    sparse = sys.modules.get("scipy.sparse")
+    if sparse is not None and sparse.issparse(X):
+        X = sparse.csc_matrix(X)
+        return bool(np.any(X.max(axis=0).toarray() > X.min(axis=0).toarray()))
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(X, pd.DataFrame):
+        return bool((X.nunique(dropna=True) > 1).any())
+    a = np.asarray(X, dtype=np.float64)
+    if a.ndim != 2 or a.shape[0] == 0:
+        return False
+    a = np.where(np.isnan(a), a[np.argmax(~np.isnan(a), axis=0), np.arange(a.shape[1])], a)
+    return bool(np.any(a.max(axis=0) > a.min(axis=0)))
+
+
 class SklearnObjective:
     """A loss as ``objective=`` for XGBRegressor/XGBClassifier/LGBMRegressor/LGBMClassifier,
     without exposing the loss's hyperparameters to the estimator.
@@ -67,10 +92,19 @@ class _MetricAdapter:
         self.__name__ = self.name  # XGBoost's sklearn API names the metric by __name__
 
     def value(self, y_true, raw, sample_weight=None) -> float:
-        pred = raw
-        if self.loss is not None:
-            pred = self.loss.predict(as_margin(self.loss, raw, "sklearn"))
-        return float(self.func(y_true, pred, sample_weight=weights_or_none(sample_weight)))
+        """The metric of these margins. A multi-quantile loss's predictions have a column per
+        alpha: the metric is evaluated on each column (against that column of 2-D labels) and
+        their mean is the one value, on both backends, for the history and early stopping."""
+        w = weights_or_none(sample_weight)
+        if self.loss is None:
+            return float(self.func(y_true, raw, sample_weight=w))
+        pred = self.loss.predict(as_margin(self.loss, raw, "sklearn"))
+        if self.loss.task == "regression" and pred.ndim == 2:
+            y = np.asarray(y_true)
+            cols = [y[:, k] if y.ndim == 2 else y for k in range(pred.shape[1])]
+            values = [float(self.func(c, pred[:, k], sample_weight=w)) for k, c in enumerate(cols)]
+            return float(np.mean(values))
+        return float(self.func(y_true, pred, sample_weight=w))
 
     def __repr__(self):
         return f"{type(self).__name__}({self.name!r}, maximize={self.maximize})"
@@ -93,8 +127,12 @@ def boost_renewing(
     framework,
     quantile_method="inverted_cdf",
     accumulate=np.float64,
+    renew=True,
 ):
-    """Boosting with leaf renewal for a Quantile loss, for either backend.
+    """Boosting with leaf renewal for a Quantile loss, for either backend; with
+    ``renew=False``, the same loop with the trees' own leaf values (LightGBM's several
+    alphas: one booster per alpha, grown in lockstep so that one metric, the mean over the
+    alphas, picks one round for all of them).
 
     After each round, every new leaf is set to ``learning_rate`` times the alpha-quantile of
     the residuals y - F of its rows (F: the model before the round): the line search that the
@@ -103,10 +141,12 @@ def boost_renewing(
     cached scores do not see renewed leaves), computes the gradients at them, and likewise the
     validation scores for the metric and early stopping.
 
-    ``backend`` is three functions: ``grow(t, grad, hess)`` grows round t's tree(s) from
-    these gradients (True: nothing more to grow); ``leaves_of(t, i)`` is the leaf index of
-    every row of the training data (i None) or of eval set i, in round t, (n,) or (n, K) for
-    K outputs; ``set_leaves(t, k, {leaf: value})`` sets output k's leaves of round t.
+    ``backend`` is three functions, and a fourth without renewal: ``grow(t, grad, hess)``
+    grows round t's tree(s) from these gradients and returns True when nothing more grows,
+    or a boolean per output (which of them grew a tree); ``leaves_of(t, i)`` is the leaf
+    index of every row of the training data (i None) or of eval set i, in round t, (n,) or
+    (n, K) for K outputs; ``set_leaves(t, k, {leaf: value})`` sets output k's leaves of
+    round t; ``leaf_values(t, k, leaves)`` reads them.
     ``eval_sets``: (X, y, sample_weight) triples; the metric's history per eval set goes into
     ``evals_result`` (as ``valid_<i>``). Returns the number of rounds to keep (None: all).
 
@@ -124,7 +164,7 @@ def boost_renewing(
     - Every row of the training data renews the leaves, also with row subsampling (XGBoost's
       built-in renews from the sampled rows only).
     """
-    grow, leaves_of, set_leaves = backend
+    grow, leaves_of, set_leaves = backend[:3]
     eval_labels = [(ye, we) for _, ye, we in eval_sets]
     n_eval_sets = len(eval_labels)
     alphas = np.atleast_1d(np.asarray(loss.alphas, dtype=np.float64))
@@ -148,23 +188,33 @@ def boost_renewing(
     # scale is not: its rounding differs with the scale, and flips near-tied splits)
     unit = copy.copy(loss).set_params(scale=1.0)
     prep_unit = Prepared(unit, y, w)
+    growing = np.ones(k_out, dtype=bool)
     for t in range(num_boost_round):
-        _, h = compute(loss, prep, shaped(score), framework)
-        g, _ = compute(unit, prep_unit, shaped(score), framework)
-        if grow(t, g, h):
+        g, h = compute(loss, prep, shaped(score), framework)
+        if renew:
+            g, _ = compute(unit, prep_unit, shaped(score), framework)
+        grew = grow(t, g, h)
+        if grew is True or (grew is not False and not np.any(grew)):
             break  # nothing left to split: the backend kept no tree for this round
+        if grew is not False:
+            growing &= np.asarray(grew, dtype=bool)
         leaves = np.asarray(leaves_of(t, None)).astype(np.int64).reshape(n, k_out)
         eval_leaves = [
             np.asarray(leaves_of(t, i)).astype(np.int64).reshape(len(valid[i]), k_out)
             for i in range(n_eval_sets)
         ]
-        for k in range(k_out):
-            ids, q = grouped_quantiles(y - score[:, k], leaves[:, k], alphas[k], w, quantile_method)
-            values = dict(zip(ids.tolist(), (learning_rate * q).tolist()))
-            set_leaves(t, k, values)
-            score[:, k] += _lookup(ids, learning_rate * q, leaves[:, k])
+        for k in np.flatnonzero(growing):
+            if renew:
+                yk = y if y.ndim == 1 else y[:, k]
+                ids, q = grouped_quantiles(yk - score[:, k], leaves[:, k], alphas[k], w, quantile_method)
+                step = learning_rate * q
+                set_leaves(t, k, dict(zip(ids.tolist(), step.tolist())))
+            else:
+                ids = np.unique(leaves[:, k])
+                step = np.asarray(backend[3](t, k, ids), dtype=np.float64)
+            score[:, k] += _lookup(ids, step, leaves[:, k])
             for i in range(n_eval_sets):
-                valid[i][:, k] = add(valid[i][:, k], _lookup(ids, learning_rate * q, eval_leaves[i][:, k]))
+                valid[i][:, k] = add(valid[i][:, k], _lookup(ids, step, eval_leaves[i][:, k]))
         if metric is not None:
             for i, (ye, we) in enumerate(eval_labels):
                 history[i].append(metric.value(ye, shaped(valid[i]), we))

@@ -9,7 +9,10 @@ What does need care:
   classification losses need only the per-class weight sums (one reduction); regression losses
   find the root of the summed gradient of the mean loss by bisection, one reduction per step
   (about 50), which is exact for every convex loss here and for the pinball loss.
-- **Metrics.** XGBoost evaluates a custom metric on each worker's shard and reports one of
+- **Metrics.** A metric's data-derived parameters are the training run's:
+  ``fixed_for(loss, y_train)`` fixes them from all the workers' training labels;
+  ``custom_metric(None, loss)`` refuses a loss that would derive them on each shard.
+  XGBoost evaluates a custom metric on each worker's shard and reports one of
   them (measured: MAPE 5.95 reported against 4.21 over all the data). ``custom_metric`` here, for
   gbobjectives' ``mape``, ``smape`` and the mean loss, sums numerator and denominator over the
   workers with ``xgboost.collective.allreduce`` first, so the value is the global one. Any
@@ -43,7 +46,15 @@ def _blocks_sum(func, y, w=None):
 
 
 def init_score(loss, y, sample_weight=None, *, tol=1e-10, max_iter=200):
-    """``loss.init_score`` of a distributed (Dask array or series) ``y``, from reductions only."""
+    """``loss.init_score`` of a distributed (Dask array or series) ``y``, from reductions only.
+
+    A loss whose class overrides ``init_score`` is given the labels themselves: they are
+    gathered to this process (8 bytes a row) and its own ``init_score`` is called."""
+    if loss._calls_public("init_score"):
+        import dask
+
+        yy, ww = dask.compute(y, sample_weight)
+        return loss.init_score(np.asarray(yy), None if ww is None else np.asarray(ww))
     if loss.task != "regression":
         k = 2 if loss.task == "binary" else loss.n_outputs
         W = class_counts(loss, y, sample_weight)
@@ -64,8 +75,10 @@ def init_score(loss, y, sample_weight=None, *, tol=1e-10, max_iter=200):
         def grad_sum(c, single=single):
             def part(yb, wb):
                 yb = np.asarray(yb, dtype=np.float64)
-                g = single.gradient(yb, np.full(yb.shape[0], c), None if wb is None else np.asarray(wb))
-                return np.array([np.sum(g)])
+                # the loss's own formulas, as the in-memory start's bisection uses them (a
+                # subclass's gradient_hessian trains; the start stays init_score's)
+                yv, raw, wv = single._prepare(yb, np.full(yb.shape[0], c), wb)
+                return np.array([np.sum(single._weighted_grad_hess(yv, raw, wv)[0])])
 
             return float(_blocks_sum(part, y, sample_weight)[0])
 
@@ -103,6 +116,51 @@ def class_counts(loss, y, sample_weight=None) -> np.ndarray:
         return np.bincount(yb, weights=None if wb is None else np.asarray(wb, dtype=float), minlength=k)
 
     return np.asarray(_blocks_sum(counts, y, sample_weight), dtype=np.float64)
+
+
+def fixed_for(loss, y, sample_weight=None):
+    """``loss.fixed_for`` of a distributed ``y``: the loss with its data-derived parameter
+    fixed from the training labels of all the workers, for the run's metrics
+    (``custom_metric(None, gbd.fixed_for(loss, y))``).
+
+    The loss's own ``_at`` sets the parameter, from what it reads of the labels in memory:
+    class counts from all the rows (one reduction, replayed as one row per class with its
+    count as weight); a residual scale from the same evenly strided rows that the in-memory
+    ``fixed_for`` reads (at most 65,536, gathered to this process) around the start from all
+    the rows (``init_score``). So the result equals ``loss.fixed_for`` on the concatenated
+    labels."""
+    from ..losses._regression import sample_step
+
+    if loss._derived_param() is None:
+        return loss
+    if loss.task != "regression":
+        k = 2 if loss.task == "binary" else loss.n_outputs
+        W = class_counts(loss, y, sample_weight)
+        present = W > 0
+        return loss.fixed_for(np.arange(k)[present], W[present])
+    import dask
+    import dask.array as da
+
+    start = np.asarray(init_score(loss, y, sample_weight), dtype=np.float64)
+    y = da.asarray(y)
+    n = int(y.shape[0])
+    step = sample_step(n)
+    if sample_weight is None:
+        ys, ws = dask.compute(y[::step])[0], None
+    else:
+        w = da.asarray(sample_weight).rechunk(y.chunks[0])
+        ys, ws = dask.compute(y[::step], w[::step])
+        if not np.any(ws > 0):  # the stride met only rows of weight 0: stride the others
+            keep = w > 0
+            yk, wk = y[keep], w[keep]
+            yk.compute_chunk_sizes()
+            wk.compute_chunk_sizes()
+            s = sample_step(int(yk.shape[0])) if yk.shape[0] else 1
+            ys, ws = dask.compute(yk[::s], wk[::s])
+    yv = loss.validate_y(np.asarray(ys))
+    ws = None if ws is None else np.asarray(ws, dtype=np.float64)
+    shape = (yv.shape[0],) if start.ndim == 0 else (yv.shape[0], start.shape[0])
+    return loss._at(yv, np.broadcast_to(start, shape).copy(), ws)
 
 
 def _blocks_min_max(y):
@@ -148,6 +206,16 @@ class custom_metric(_xgb.custom_metric):  # noqa: N801 - named after the xgboost
         if func is None:
             if loss is None:
                 raise ValueError("custom_metric(func=None) is the mean loss: give the loss")
+            derived = loss._derived_param()
+            if derived is not None:
+                # each worker would derive it from its own shard of each eval set, anew each
+                # round: neither the training run's value nor one value for the run
+                raise ValueError(
+                    f"custom_metric(None, {loss!r}): {derived}=None is derived from the labels the "
+                    "loss is given, so every worker would take it from its shard of the eval "
+                    "set; fix it from the training labels: custom_metric(None, "
+                    "gbd.fixed_for(loss, y_train))"
+                )
             func, name = (lambda y, p, sample_weight=None: 0.0), name or "loss"
         super().__init__(func, loss, maximize=maximize, name=name)
 
@@ -159,7 +227,9 @@ class custom_metric(_xgb.custom_metric):  # noqa: N801 - named after the xgboost
         w = np.ones(dmatrix.num_row()) if w.size == 0 else np.asarray(w, dtype=np.float64)
         if self._mean_loss:
             value = self.loss.loss(y, predt)
-            sums = np.array([np.sum(value * (w if value.ndim == 1 else w[:, None])), np.sum(w), 0.0])
+            # several outputs (alphas): the mean over them of each one's mean loss
+            k = 1 if value.ndim == 1 else value.shape[1]
+            sums = np.array([np.sum(value * (w if k == 1 else w[:, None])) / k, np.sum(w), 0.0])
         elif self._sums is not None:
             pred = predt if self.loss is None else self.loss.predict(predt)
             sums = self._sums(np.asarray(y, dtype=np.float64), np.asarray(pred, dtype=np.float64), w)

@@ -178,8 +178,10 @@ class Model:
 
     @property
     def best_iteration(self):
+        """The kept round's index (-1: a constant model), one for all alphas (grown in
+        lockstep, stopped together)."""
         its = [-1 if b is None else (b.best_iteration or b.current_iteration()) - 1 for b in self.boosters]
-        return its[0] if len(its) == 1 else its
+        return max(its)
 
     def _raw_one(self, booster, init, X):
         start = init_score_rows(init, X.shape[0])
@@ -250,25 +252,10 @@ def train(
         raise ValueError(f"renew_leaves=True is not valid: {renewal_refused(loss, params)}")
     check_eval_sets(loss, eval_sets)
     if loss.task == "regression" and loss.n_outputs > 1:
-        from ..losses import Quantile
-
-        models = [
-            train(
-                Quantile(float(a), scale=loss.scale, hessian=loss.hessian),
-                X,
-                y,
-                sample_weight,
-                params=params,
-                num_boost_round=num_boost_round,
-                eval_sets=eval_sets,
-                early_stopping_rounds=early_stopping_rounds,
-                metric=metric,
-                evals_result=None,
-                renew_leaves=renew_leaves,
-            )
-            for a in loss.alphas
-        ]
-        return Model([m.boosters[0] for m in models], loss, [m.inits[0] for m in models])
+        return _train_alphas(
+            loss, X, y, sample_weight, params, num_boost_round, eval_sets, early_stopping_rounds,
+            metric, evals_result, renew_leaves,
+        )  # fmt: skip
     init = loss.init_score(y, sample_weight)
     if loss.n_outputs == 1:  # Quantile([a]) gives a (1,) start: one column is one model
         init = float(np.ravel(init)[0])
@@ -318,6 +305,67 @@ def train(
     else:
         booster = _boost(p, train_set, num_boost_round, valid, metric, callbacks)
     return Model([booster], loss, [init])
+
+
+def _train_alphas(
+    loss, X, y, w, params, num_boost_round, eval_sets, early_stopping_rounds, metric, evals_result, renew
+) -> Model:
+    """A multi-quantile loss on LightGBM, which has no multi-output trees: one booster per
+    alpha, grown in lockstep by ``boost_renewing`` (renewing the leaves, or with the trees'
+    own values), so that one metric, the mean over the alphas of each alpha's metric, is
+    recorded and picks one stopping round for all of them, as on XGBoost's single
+    multi-output booster. (Trained one after the other, each booster stopped on its own
+    alpha: a list of best iterations and no history.)"""
+    init = np.asarray(loss.init_score(y, w), dtype=np.float64)
+    k_out = loss.n_outputs
+    p = {"verbosity": -1, **params, "objective": "none"}
+    if metric is not None:
+        p["metric"] = "None"
+        metric = metric(loss)
+    y_arr = np.asarray(y, dtype=np.float64)
+    # the labels are the loop's (its own gradients); the Dataset's only bins the features
+    label = y_arr if y_arr.ndim == 1 else y_arr[:, 0]
+    train_set = lightgbm.Dataset(X, label, weight=w, params=p).construct()
+    if not any(train_set.feature_num_bin(i) > 1 for i in range(train_set.num_feature())):
+        return Model([None] * k_out, loss, [float(c) for c in init])  # see train
+    boosters = [lightgbm.Booster(params=p, train_set=train_set) for _ in range(k_out)]
+    growing = np.ones(k_out, dtype=bool)
+    data = [X] + [Xe for Xe, _, _ in eval_sets]
+
+    def grow(t, g, h):
+        for k in np.flatnonzero(growing):
+            gk, hk = np.ascontiguousarray(g[:, k]), np.ascontiguousarray(h[:, k])
+            if boosters[k].update(fobj=lambda preds, dataset, gk=gk, hk=hk: (gk, hk)):
+                growing[k] = False  # no split met the requirements: that alpha is done
+        return growing.copy()
+
+    def leaves_of(t, i):
+        rows = data[0 if i is None else i + 1]
+        n_rows = rows.shape[0]
+        cols = [
+            boosters[k].predict(rows, pred_leaf=True, start_iteration=t, num_iteration=1).reshape(n_rows)
+            if growing[k]
+            else np.zeros(n_rows, dtype=np.int64)
+            for k in range(k_out)
+        ]
+        return np.column_stack(cols)
+
+    def set_leaves(t, k, values):
+        for leaf, value in values.items():
+            boosters[k].set_leaf_output(t, leaf, value)
+
+    def leaf_values(t, k, leaves):
+        return [boosters[k].get_leaf_output(t, int(leaf)) for leaf in leaves]
+
+    kept = boost_renewing(
+        loss, y_arr, w, init, (grow, leaves_of, set_leaves, leaf_values),
+        num_boost_round=num_boost_round, learning_rate=float(_param(params, "learning_rate", 0.1)),
+        eval_sets=eval_sets, early_stopping_rounds=early_stopping_rounds, metric=metric,
+        evals_result=evals_result, framework="lightgbm", renew=renew,
+    )  # fmt: skip
+    for b in boosters:
+        b.best_iteration = kept or 0
+    return Model(boosters, loss, [float(c) for c in init])
 
 
 def _boost(p, train_set, num_boost_round, valid, metric, callbacks):

@@ -22,7 +22,7 @@ import numpy as np
 import xgboost
 
 from .._objective import labels_of, weights_or_none
-from ._common import SklearnObjective, _MetricAdapter, boost_renewing, check_eval_sets
+from ._common import SklearnObjective, _MetricAdapter, boost_renewing, check_eval_sets, has_varying_feature
 
 _OBJECTIVE_PARAM = {
     "regression": "reg:squarederror",
@@ -52,7 +52,9 @@ def _objective_params(loss) -> dict:
 def _base_score_of(loss, init):
     """An init score in the space of the objective param (see ``base_score``)."""
     if loss.task == "binary":
-        return float(loss.predict(np.array([init]))[0])
+        # XGBoost's own link (binary:logistic takes base_score as a probability), not a
+        # subclass's predict
+        return float(loss.link.inverse(np.array([init], dtype=np.float64))[0])
     if np.ndim(init) == 1:
         return [float(v) for v in init]
     return float(init)
@@ -207,6 +209,9 @@ def train(
         p["disable_default_eval_metric"] = 1
         metric = metric(loss)
     dtrain, evals, callbacks = _data(X, y, sample_weight, eval_sets, early_stopping_rounds, metric)
+    if not has_varying_feature(X):
+        # no tree can split: the start, as on LightGBM (see has_varying_feature)
+        return Model(_boost(p, dtrain, 0, evals, None, [], None), loss)
     if renew_leaves:
         init = loss.init_score(y, sample_weight)
         booster = _train_renewing(

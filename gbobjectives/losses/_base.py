@@ -27,6 +27,29 @@ from .._validation import (
     squeeze_column,
 )
 
+# The public methods of a loss that a subclass may override, and where each is honoured
+# (every one of them on every path; ``gradient`` is refused: it is gradient_hessian's first):
+#
+# - ``gradient_hessian``: what the frameworks train on (xgboost.train, lightgbm.train, their
+#   sklearn estimators, GBRegressor / GBClassifier, leaf renewal's trees, Dask workers),
+#   checked there (finite, hessian > 0 where the weight is) and multiplied by the loss's
+#   objective scale (``Quantile``'s s; 1 for the others). The start stays ``init_score``'s.
+# - ``loss``: what the metrics of a loss report (the estimators' default early-stopping
+#   metric, ``adapters.dask.custom_metric(None, loss)``).
+# - ``init_score``: the start on every path (estimators, ``adapters.xgboost.params``, the
+#   LightGBM adapters, ``fixed_for``; ``adapters.dask.init_score`` gathers the labels to call it).
+# - ``validate_y``: every path that reads labels (objective calls, starts, eval sets).
+# - ``predict``: margins to predictions (estimators' predict / predict_proba, the metric
+#   adapters); not the conversion of a start into XGBoost's base_score, which is the
+#   framework's own link.
+# - ``class_weights`` (ClassBalanced): the class weights on every path.
+EXTENSION_POINTS = ("loss", "gradient_hessian", "init_score", "class_weights", "validate_y", "predict")
+
+
+def _defined_outside_package(cls, name: str) -> bool:
+    owner = next((c for c in cls.__mro__ if name in c.__dict__), None)
+    return owner is not None and not owner.__module__.startswith("gbobjectives.")
+
 
 class Loss:
     """Base class. A subclass names its ``formulas`` (an ``_engine.Formulas`` of pointwise
@@ -63,6 +86,23 @@ class Loss:
                 "loss names its pointwise formulas instead (formulas = Formulas(loss_fn, "
                 "grad_hess_fn); see gbobjectives.pointwise)"
             )
+        if "gradient" in cls.__dict__:
+            # one source for the gradient: every path that needs one (the start, the Dask
+            # start, the frameworks) reads it from gradient_hessian
+            raise TypeError(
+                f"{cls.__name__} defines gradient, which is gradient_hessian(...)[0] on every path: "
+                "override gradient_hessian instead (or name pointwise formulas)"
+            )
+        cls._overrides = frozenset(m for m in EXTENSION_POINTS if _defined_outside_package(cls, m))
+
+    # The public methods a subclass may override (see EXTENSION_POINTS), as overridden by a
+    # class outside the package; every path that uses one calls the public method then.
+    _overrides: frozenset = frozenset()
+
+    def _calls_public(self, name: str) -> bool:
+        """True where the paths must call the public method ``name`` (a subclass of the
+        user's overrides it) rather than the compiled formulas or the private start."""
+        return name in self._overrides
 
     # ------------------------------------------------------------------ parameters
     @classmethod
@@ -202,10 +242,18 @@ class Loss:
         weighted quantile of the residuals is another delta.
         """
         y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
-        return self._at(y, raw, w)._weighted_grad_hess(y, raw, w)
+        # inside a distributed training (an override's super() call on a Dask worker) the
+        # derived parameters are those of all the workers' data, as in the objective call
+        return self._at(y, raw, w, _objective.collective())._weighted_grad_hess(y, raw, w)
 
     def gradient(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
+        """``gradient_hessian(...)[0]`` (a subclass overrides ``gradient_hessian``, not this)."""
         return self.gradient_hessian(y_true, raw_prediction, sample_weight)[0]
+
+    def _objective_scale(self, y, raw, w, collective=None):
+        """The factor between ``gradient_hessian`` and the objective the frameworks receive
+        (both of its arrays are multiplied by it): 1, except ``Quantile``'s scale s."""
+        return 1.0
 
     def _weighted_grad_hess(self, y, raw, w, dtype=np.float64, compiled=None):
         """(grad, hess) as new arrays of ``dtype``, on already-validated arrays."""
@@ -260,6 +308,11 @@ class Loss:
         data, where a residual scale would differ from block to block). Default: itself."""
         return [self]
 
+    def _derived_param(self) -> str | None:
+        """The name of the parameter this loss derives from the data it is given (left None
+        by the user: class counts, a residual scale), or None."""
+        return None
+
     def _at(self, y, raw, w, collective=None) -> Loss:
         """The loss for one call: this loss with every parameter that is derived from the data
         (class counts, a residual scale) set from this call's validated labels ``y``, margins
@@ -294,7 +347,10 @@ class Loss:
         ``fixed.loss(y_eval, raw)``. Returns a new object; the loss itself never changes."""
         y = self.validate_y(y_true)
         w = check_sample_weight(sample_weight, y.shape[0])
-        start = np.asarray(self._start(y, w), dtype=np.float64)
+        if self._calls_public("init_score"):
+            start = np.asarray(self.init_score(y_true, sample_weight), dtype=np.float64)
+        else:
+            start = np.asarray(self._start(y, w), dtype=np.float64)
         shape = (y.shape[0],) if start.ndim == 0 else (y.shape[0], start.shape[0])
         return self._at(y, np.broadcast_to(start, shape).copy(), w)
 

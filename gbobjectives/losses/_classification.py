@@ -331,6 +331,14 @@ class ClassBalanced(Loss):
                 f"base_loss={self.base_loss!r} is not valid: expected a classification loss "
                 "(Logistic, BinaryFocal, SoftmaxCrossEntropy, SoftmaxFocal)"
             )
+        own = [m for m in ("gradient_hessian", "loss") if self.base_loss._calls_public(m)]
+        if own:
+            raise ValueError(
+                f"base_loss={self.base_loss!r} is not valid here: {type(self.base_loss).__name__} "
+                f"overrides {' and '.join(own)}, and ClassBalanced runs the base loss's formulas "
+                "with class weights, so it would not be used: subclass ClassBalanced and override "
+                "its gradient_hessian / loss instead, or give the base loss formulas"
+            )
         check_scalar("beta", self.beta, low=0.0, high=1.0, high_inclusive=False)
         if self.normalize not in ("samples", "classes"):
             raise ValueError(f"normalize={self.normalize!r} is not valid: expected 'samples' or 'classes'")
@@ -392,19 +400,39 @@ class ClassBalanced(Loss):
         return w * self._n_classes / w.sum()
 
     def _effective_weight(self, y, w):
-        cw = self._weights_for(y, w)[y.astype(np.int64)]
+        if self._calls_public("class_weights"):
+            cw = np.asarray(self.class_weights(y, w), dtype=np.float64)
+            if cw.shape != (self._n_classes,) or not np.all(np.isfinite(cw)) or np.any(cw < 0):
+                raise ValueError(
+                    f"{type(self).__name__}.class_weights returned {cw!r}: expected "
+                    f"{self._n_classes} finite weights >= 0"
+                )
+        else:
+            cw = self._weights_for(y, w)
+        cw = cw[y.astype(np.int64)]
         return cw if w is None else cw * w
 
     def _check_y(self, y):
+        if self.base_loss._calls_public("validate_y"):
+            return self.base_loss.validate_y(y)
         return self.base_loss._check_y(y)
 
     def _init(self, y, w):
+        if self.base_loss._calls_public("init_score"):
+            return self.base_loss.init_score(y, self._effective_weight(y, w))
         return self.base_loss._init(y, self._effective_weight(y, w))
+
+    def predict(self, raw_prediction) -> np.ndarray:
+        """The base loss's ``predict`` (the link's inverse, or a subclass's own)."""
+        return self.base_loss.predict(raw_prediction)
 
     def _plan(self, y, w):
         # the base loss's formulas, run with the class-balanced weights
         formulas, params, _ = self.base_loss._plan(y, None)
         return formulas, params, self._effective_weight(y, w)
+
+    def _derived_param(self):
+        return "class_counts" if self.class_counts is None else None
 
     def _at(self, y, raw, w, collective=None):
         """With ``class_counts=None``: a copy with the counts of these labels, summed over the

@@ -28,6 +28,7 @@ import copy
 
 import numpy as np
 
+from .. import _objective
 from .. import pointwise as pw
 from .._constants import MODE as _MODE
 from .._engine import Formulas
@@ -53,12 +54,17 @@ _HIST_BINS = 4096  # distributed: log-spaced histogram bins of |r| (1.1% apart o
 _START_FLOOR = 0.5
 
 
+def sample_step(n: int) -> int:
+    """The stride of ``strided_sample`` over n rows."""
+    return max(1, -(-n // _SCALE_ROWS))
+
+
 def strided_sample(y, raw, w):
     """(y, raw, w) of at most _SCALE_ROWS evenly strided rows, and how many rows each stands for.
 
     Where the stride meets only rows of weight 0 (a periodic mask in step with it), the rows
     of positive weight are strided instead: a sample of weight 0 has no quantile."""
-    step = max(1, -(-raw.shape[0] // _SCALE_ROWS))
+    step = sample_step(raw.shape[0])
     if w is None or step == 1:
         return y[::step], raw[::step], (None if w is None else w[::step]), float(step)
     ws = w[::step]
@@ -217,6 +223,9 @@ class RegressionLoss(Loss):
 
     def _scale_is_derived(self) -> bool:
         return self._scale_param is not None and getattr(self, self._scale_param) is None
+
+    def _derived_param(self):
+        return self._scale_param if self._scale_is_derived() else None
 
     def _at(self, y, raw, w, collective=None):
         """With the scale parameter None: a copy with it set to the ``residual_quantile``
@@ -504,6 +513,9 @@ class Quantile(RegressionLoss):
         self.hessian = hessian
         self._validate_params()
 
+    def _derived_param(self):
+        return "scale" if self.scale is None else None
+
     def _at(self, y, raw, w, collective=None):
         """With ``scale`` None: a copy with the scale of this round's residuals (per column)."""
         if self.scale is not None:
@@ -537,10 +549,13 @@ class Quantile(RegressionLoss):
         the derivative of what ``loss`` returns, whatever the scale: a Newton step or a line
         search written on ``loss`` and ``gradient_hessian`` takes the objective's steps."""
         y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
-        at = self._at(y, raw, w)
+        at = self._at(y, raw, w, _objective.collective())
         g, h = at._weighted_grad_hess(y, raw, w)
         s = np.asarray(at.scale, dtype=np.float64)
         return g / s, h / s
+
+    def _objective_scale(self, y, raw, w, collective=None):
+        return np.asarray(self._at(y, raw, w, collective).scale, dtype=np.float64)
 
     def _init_losses(self):
         # one unit-scale pinball loss per alpha: its gradient sum's root is the alpha-quantile
