@@ -46,6 +46,8 @@ class _LossMetric:
         self.__name__ = "loss"
 
     def __call__(self, y_true, raw, sample_weight=None):
+        if np.ndim(raw) == 2 and hasattr(self.loss, "rearrange"):
+            raw = self.loss.rearrange(np.asarray(raw))  # as predict returns them: non-crossing
         value = self.loss.loss(y_true, raw, sample_weight)
         total = len(y_true) if sample_weight is None else np.sum(sample_weight)
         # several outputs (alphas): the mean over them of each one's mean loss

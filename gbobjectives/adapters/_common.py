@@ -93,13 +93,15 @@ class _MetricAdapter:
 
     def value(self, y_true, raw, sample_weight=None) -> float:
         """The metric of these margins. A multi-quantile loss's predictions have a column per
-        alpha: the metric is evaluated on each column (against that column of 2-D labels) and
-        their mean is the one value, on both backends, for the history and early stopping."""
+        alpha, made non-crossing as ``GBRegressor.predict`` makes them: the metric is evaluated
+        on each column (against that column of 2-D labels) and their mean is the one value,
+        on both backends, for the history and early stopping."""
         w = weights_or_none(sample_weight)
         if self.loss is None:
             return float(self.func(y_true, raw, sample_weight=w))
         pred = self.loss.predict(as_margin(self.loss, raw, "sklearn"))
         if self.loss.task == "regression" and pred.ndim == 2:
+            pred = self.loss.rearrange(pred)  # what GBRegressor.predict returns: non-crossing
             y = np.asarray(y_true)
             cols = [y[:, k] if y.ndim == 2 else y for k in range(pred.shape[1])]
             values = [float(self.func(c, pred[:, k], sample_weight=w)) for k, c in enumerate(cols)]

@@ -40,7 +40,7 @@ def _blocks_sum(func, y, w=None):
     if w is None:
         parts = [dask.delayed(func)(b, None) for b in y.to_delayed().ravel()]
     else:
-        w = da.asarray(w).rechunk(y.chunks[0])
+        w = da.asarray(w).rechunk(y.chunks)
         parts = [dask.delayed(func)(b, c) for b, c in zip(y.to_delayed().ravel(), w.to_delayed().ravel())]
     return np.sum(dask.compute(*parts), axis=0)
 
@@ -148,7 +148,7 @@ def fixed_for(loss, y, sample_weight=None):
     if sample_weight is None:
         ys, ws = dask.compute(y[::step])[0], None
     else:
-        w = da.asarray(sample_weight).rechunk(y.chunks[0])
+        w = da.asarray(sample_weight).rechunk(y.chunks)
         ys, ws = dask.compute(y[::step], w[::step])
         if not np.any(ws > 0):  # the stride met only rows of weight 0: stride the others
             keep = w > 0
