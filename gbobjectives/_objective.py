@@ -12,6 +12,7 @@ Imports numpy and the core only: not ``losses`` (it is handed a loss), not ``ada
 
 from __future__ import annotations
 
+import os
 import sys
 
 import numpy as np
@@ -36,7 +37,28 @@ def native_objective(loss, raw, data, framework):
     """``obj(predt, dtrain)`` / ``f(preds, train_data)``: labels and weights read from the
     DMatrix or Dataset at every call, so ``set_label``/``set_weight`` between or during
     trainings are followed (``get_label`` costs ~0.8 ms at 1e6 rows, about 1% of a round)."""
-    return grad_hess(loss, labels_of(data), raw, weights_or_none(data.get_weight()), framework)
+    threads = threads_of(data, framework)
+    return grad_hess(loss, labels_of(data), raw, weights_or_none(data.get_weight()), framework, threads)
+
+
+_THREAD_PARAMS = ("num_threads", "num_thread", "nthread", "nthreads", "n_jobs")
+
+
+def threads_of(data, framework) -> int:
+    """The training's thread count, as far as the data shows it: LightGBM's Dataset carries
+    the training parameters (``num_threads`` and its aliases), XGBoost's DMatrix its own
+    ``nthread``. 0 or less, or none given: the machine's cores, both frameworks' default."""
+    n = None
+    if framework == "lightgbm":
+        params = getattr(data, "params", None) or {}
+        n = next((params[k] for k in _THREAD_PARAMS if params.get(k) is not None), None)
+    elif framework == "xgboost":
+        n = getattr(data, "nthread", None)
+    try:
+        n = int(n) if n is not None else 0
+    except (TypeError, ValueError):
+        n = 0
+    return n if n > 0 else (os.cpu_count() or 1)
 
 
 def labels_of(data) -> np.ndarray:
@@ -101,10 +123,11 @@ class Prepared:
     alike cannot see each other's labels or buffers.
     """
 
-    __slots__ = ("loss", "y", "w")
+    __slots__ = ("loss", "y", "w", "y_true")
 
     def __init__(self, loss, y_true, sample_weight):
         self.loss = loss
+        self.y_true = y_true  # as given: what a subclass's own gradient_hessian is handed
         self.y = loss.validate_y(y_true)
         self.w = check_sample_weight(sample_weight, self.y.shape[0])
 
@@ -216,7 +239,7 @@ def _new_outputs(shape):
     return np.empty(shape, dtype=np.float32), np.empty(shape, dtype=np.float32)
 
 
-def compute(loss, prep: Prepared, raw, framework: str):
+def compute(loss, prep: Prepared, raw, framework: str, threads: int = 1):
     """(grad, hess) for one round as two NEW float32 arrays that belong to the caller."""
     raw = as_margin(loss, raw, framework)
     if raw.shape[0] != prep.y.shape[0]:
@@ -226,7 +249,8 @@ def compute(loss, prep: Prepared, raw, framework: str):
     g, h = _new_outputs(raw.shape)
     # data-derived parameters (class counts, residual scale) from this call's data, over all
     # workers when the training is distributed
-    prep.loss._at(prep.y, raw, prep.w, collective())._grad_hess_into(prep.y, raw, prep.w, g, h)
+    at = prep.loss._at(prep.y, raw, prep.w, collective())
+    at._grad_hess_into(prep.y, raw, prep.w, g, h, threads=threads)
     return g, h
 
 
@@ -235,7 +259,9 @@ def _from_override(loss, prep: Prepared, raw):
     scale, checked as the compiled loop checks the formulas' output: the frameworks would
     train a NaN or constant model on a NaN gradient or a hessian <= 0, silently."""
     name = f"{type(loss).__name__}.gradient_hessian"
-    out = loss.gradient_hessian(prep.y, raw, prep.w)
+    # the labels as given (the public method validates them itself: a validate_y that
+    # converts them would otherwise convert twice) and float64 margins, on every framework
+    out = loss.gradient_hessian(prep.y_true, np.asarray(raw, dtype=np.float64), prep.w)
     if not (isinstance(out, tuple) and len(out) == 2):
         raise ValueError(f"{name} must return a pair (grad, hess); it returned {type(out).__name__}")
     g, h = (np.asarray(a, dtype=np.float64) for a in out)
@@ -281,7 +307,7 @@ def _checks_in_loop(loss) -> bool:
     )
 
 
-def grad_hess(loss, y_true, raw, sample_weight, framework: str):
+def grad_hess(loss, y_true, raw, sample_weight, framework: str, threads: int = 1):
     """One objective call: float32 (grad, hess), new arrays, 2-D when multi-output.
 
     2-D (n, K) is returned for multi-output losses because XGBoost reads a flat array
@@ -292,7 +318,7 @@ def grad_hess(loss, y_true, raw, sample_weight, framework: str):
     validation runs to raise the error that names it.
     """
     if not _checks_in_loop(loss):
-        return compute(loss, Prepared(loss, y_true, sample_weight), raw, framework)
+        return compute(loss, Prepared(loss, y_true, sample_weight), raw, framework, threads)
     raw = as_margin(loss, raw, framework)
     y = squeeze_column("y_true", as_float_array("y_true", y_true))
     w = None
@@ -302,7 +328,7 @@ def grad_hess(loss, y_true, raw, sample_weight, framework: str):
         Prepared(loss, y_true, sample_weight)  # raises for y and w of different lengths
         raise ValueError(f"{framework} passed {raw.shape[0]} raw predictions for {y.shape[0]} labels")
     g, h = _new_outputs(raw.shape)
-    if loss._at(y, raw, w, collective())._grad_hess_into(y, raw, w, g, h):
+    if loss._at(y, raw, w, collective())._grad_hess_into(y, raw, w, g, h, threads=threads):
         Prepared(loss, y_true, sample_weight)  # raises the error naming the invalid value
         raise ValueError(f"y_true or sample_weight holds values that are not valid for {loss!r}")
     return g, h

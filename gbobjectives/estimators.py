@@ -12,6 +12,7 @@ when a model is fitted.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import numbers
 import sys
@@ -203,10 +204,10 @@ class _GBBase(BaseEstimator):
 
     # ------------------------------------------------------------------ training
     def _metric_factory(self, y, sample_weight):
-        """The run's metric, for the loss each booster trains (one per alpha on LightGBM).
-        The default, the mean loss, takes its data-derived parameters (class counts, a
-        residual scale) from this run's training labels at the start (``Loss.fixed_for``),
-        fixed for the run: never from the eval set, and the same in every round."""
+        """The run's metric, a function of the run's loss. The default, the mean loss, takes
+        its data-derived parameters (class counts, a residual scale) from this run's training
+        labels at the start (``Loss.fixed_for``), fixed for the run: never from the eval set,
+        and the same in every round."""
         adapters = importlib.import_module(f"gbobjectives.adapters.{self.backend}")
         cls = adapters.custom_metric if self.backend == "xgboost" else adapters.feval
         if self.eval_metric is None:
@@ -351,8 +352,11 @@ class GBRegressor(RegressorMixin, _GBBase):
     with the quantiles in the order of the alphas as given (sorted or not), rearranged per
     row so they never cross (``Quantile.rearrange``: the monotone rearrangement of
     Chernozhukov et al. 2010, which never increases the pinball loss). XGBoost fits one
-    multi-output model, LightGBM one model per alpha. ``score`` is R^2 (for multi-quantile,
-    of the column whose alpha is nearest 0.5).
+    multi-output model, LightGBM one model per alpha, grown in lockstep. The metric of a
+    round (the default, or ``eval_metric``) is the mean over the alphas of the metric of each
+    column of those non-crossing predictions, so ``evals_result_`` holds one value per round
+    and ``best_iteration_`` is one int on both backends. ``score`` is R^2 (for
+    multi-quantile, of the column whose alpha is nearest 0.5).
     """
 
     def fit(self, X, y, sample_weight=None, *, eval_set=None, eval_sample_weight=None):
@@ -516,7 +520,8 @@ def _resolve_classification_loss(loss, n_classes: int) -> Loss:
         base = _resolve_classification_loss(loss.base_loss, n_classes)
         if base is loss.base_loss:
             return loss
-        return ClassBalanced(base, loss.beta, class_counts=loss.class_counts, normalize=loss.normalize)
+        # a copy of the same class (a subclass keeps its own methods), around the new base
+        return copy.deepcopy(loss).set_params(base_loss=base)
     if loss.task == "regression":
         raise ValueError(f"loss={loss!r} is a regression loss; GBClassifier needs a classification loss")
     if loss.task == "multiclass":
@@ -525,6 +530,13 @@ def _resolve_classification_loss(loss, n_classes: int) -> Loss:
         return loss
     if n_classes == 2:
         return loss
+    if type(loss) not in (Logistic, BinaryFocal):
+        raise ValueError(
+            f"loss={loss!r} is a binary loss and y has {n_classes} classes: GBClassifier turns "
+            "Logistic and BinaryFocal into their softmax counterparts, which would drop "
+            f"{type(loss).__name__}'s own methods and formulas; give a multi-class loss "
+            f"(n_classes={n_classes})"
+        )
     if isinstance(loss, BinaryFocal):
         if loss.alpha is not None:
             raise ValueError(

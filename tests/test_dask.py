@@ -219,6 +219,34 @@ def test_an_overridden_init_score_is_the_dask_start(client):
     assert gbd.init_score(loss, yd) == pytest.approx(gb.Huber(2.0).init_score(y) + 1.0, rel=1e-7)
 
 
+class _Kilo(gb.Huber):
+    def validate_y(self, y_true):
+        return super().validate_y(y_true) / 1000.0
+
+
+def test_a_converting_validate_y_reaches_the_dask_start_and_fixed_for(client):
+    _, y = data()
+    y = 1000.0 * y
+    (yd,) = to_dask(y)
+    for loss in (_Kilo(2.0), _Kilo()):
+        assert gbd.init_score(loss, yd) == pytest.approx(loss.init_score(y), rel=1e-7)
+    assert gbd.fixed_for(_Kilo(), yd).delta == pytest.approx(_Kilo().fixed_for(y).delta, rel=1e-7)
+
+
+def test_fixed_for_takes_a_dask_series(client):
+    dd = pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    _, y = data()
+    ys = dd.from_pandas(pd.Series(y), npartitions=3)
+    assert gbd.fixed_for(gb.Huber(), ys).delta == pytest.approx(gb.Huber().fixed_for(y).delta, rel=1e-9)
+
+
+def test_a_mean_loss_metric_of_quantile_needs_no_fixed_scale():
+    # the pinball loss does not depend on the scale, which only sizes the gradient
+    assert gbd.custom_metric(None, gb.Quantile(0.9)).name == "loss"
+
+
 def test_xgboost_dask_global_mean_loss_metric(client):
     X, y = data()
     Xd, yd = to_dask(X, y)
@@ -502,11 +530,11 @@ def test_the_floor_is_none_where_most_labels_sit_on_the_median():
 
 
 def test_the_scale_sample_skips_a_weight_mask_in_step_with_its_stride():
-    from gbobjectives.losses._regression import start_scale
+    from gbobjectives.losses._regression import sample_step, start_scale
 
     rng = np.random.default_rng(0)
     y = rng.normal(size=200_000)
     w = np.ones(y.size)
-    w[::4] = 0.0  # the stride at 200,000 rows is 4: every sampled row would weigh 0
+    w[:: sample_step(y.size)] = 0.0  # every sampled row would weigh 0
     want = np.quantile(np.abs(y[w > 0] - np.median(y[w > 0])), 0.9)
     assert start_scale(y, w, 0.9) == pytest.approx(want, rel=0.02)

@@ -323,3 +323,98 @@ def test_constant_features_give_the_start_on_both_backends(backend, loss):
     X = np.ones((len(y), 3))
     est = gb.GBRegressor(loss, backend=backend, n_estimators=20).fit(X, y)
     np.testing.assert_allclose(est.predict(X), loss.init_score(y), rtol=1e-6)
+
+
+# ------------------------------------------------------- from a review of the above
+class Kilo(gb.Huber):
+    """Reads its labels in thousands (a validate_y that converts), and trains through its
+    own gradient_hessian, which validates them itself."""
+
+    def validate_y(self, y_true):
+        return super().validate_y(y_true) / 1000.0
+
+    def gradient_hessian(self, y_true, raw_prediction, sample_weight=None):
+        return super().gradient_hessian(y_true, raw_prediction, sample_weight)
+
+
+class KiloQuantile(gb.Quantile):
+    def validate_y(self, y_true):
+        return super().validate_y(y_true) / 1000.0
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("loss", [Kilo(2.0), KiloQuantile(0.5)], ids=lambda loss: type(loss).__name__)
+def test_a_converting_validate_y_is_applied_once_on_every_path(backend, loss):
+    X, y = regression()
+    y = 1000.0 * y  # ~20,000: the loss reads ~20
+    pred = gb.GBRegressor(loss, backend=backend, n_estimators=30).fit(X, y).predict(X)
+    assert np.mean(pred) == pytest.approx(np.mean(y) / 1000.0, rel=0.05)
+
+
+def test_a_gradient_from_a_mixin_is_refused_too():
+    class Mixin:
+        def gradient(self, y_true, raw_prediction, sample_weight=None):
+            return 2.0
+
+    with pytest.raises(TypeError, match="override gradient_hessian instead"):
+
+        class Mixed(Mixin, gb.Huber):  # noqa: F841
+            pass
+
+
+def test_a_binary_subclass_is_not_silently_replaced_for_several_classes():
+    X, _ = binary()
+    y3 = np.arange(len(X)) % 3
+
+    class MyLogistic(gb.Logistic):
+        pass
+
+    with pytest.raises(ValueError, match="MyLogistic's own methods"):
+        gb.GBClassifier(MyLogistic(), n_estimators=2).fit(X, y3)
+
+    calls = []
+
+    class Counted(gb.ClassBalanced):
+        def class_weights(self, y_true=None, sample_weight=None):
+            calls.append(1)
+            return super().class_weights(y_true, sample_weight)
+
+    est = gb.GBClassifier(Counted(gb.Logistic()), n_estimators=2).fit(X, y3)
+    assert type(est.loss_) is Counted and calls
+
+
+@pytest.mark.parametrize(
+    "backend_params",
+    [{}, {"linear_tree": True}, {"boosting": "dart"}, {"data_sample_strategy": "goss"}],
+    ids=["gbdt", "linear_tree", "dart", "goss"],
+)
+def test_lightgbm_multi_quantile_without_renewal_is_each_alpha_alone(backend_params):
+    # the lockstep loop takes its gradients at the boosters' own scores: linear leaves
+    # included (its own running sums of leaf values were 11.3 off with linear_tree)
+    X, y = regression()
+    kw = dict(backend="lightgbm", n_estimators=20, random_state=0, leaf_renewal=False)
+    kw["backend_params"] = backend_params
+    multi = gb.GBRegressor(gb.Quantile([0.1, 0.9]), **kw).fit(X, y).model_.raw(X)
+    alone = [gb.GBRegressor(gb.Quantile(a), **kw).fit(X, y).model_.raw(X) for a in (0.1, 0.9)]
+    np.testing.assert_allclose(multi, np.column_stack(alone), rtol=1e-9, atol=1e-9)
+
+
+def test_early_stopping_with_dart_is_refused():
+    X, y = regression()
+    est = gb.GBRegressor(gb.Huber(2.0), backend="lightgbm", early_stopping_rounds=5)
+    with pytest.raises(ValueError, match="boosting='dart'"):
+        est.set_params(backend_params={"boosting": "dart"}).fit(X, y, eval_set=[(X, y)])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("kind", ["dense", "sparse"])
+def test_a_column_that_is_missing_or_present_still_splits(backend, kind):
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(0)
+    present = rng.random(300) < 0.5
+    X = np.where(present, 1.0, np.nan)[:, None]
+    y = 10.0 * present + rng.normal(size=300)
+    X = sp.csr_matrix(np.column_stack([X, np.arange(300.0) * 0 + 2.0])) if kind == "sparse" else X
+    pred = gb.GBRegressor(gb.SquaredError(), backend=backend, n_estimators=30).fit(X, y).predict(X)
+    assert pred[present].mean() - pred[~present].mean() > 8.0

@@ -30,28 +30,43 @@ def check_eval_sets(loss, eval_sets) -> None:
 
 
 def has_varying_feature(X) -> bool:
-    """True where some feature of X takes two distinct values (missing values aside).
+    """True where some feature of X can split: it takes two distinct values, or holds both
+    missing and present values (both backends send missing values down a branch of their own).
 
-    Where none does, no tree can split, and the backends part: LightGBM's custom objective
-    aborts (so its adapter trains no booster: the model is the start), while XGBoost adds a
-    root leaf each round, -G / (H + lambda), which walks the constant away from the start
-    toward the minimiser of the loss at each round's data-derived scale (Huber() on a
-    constant table: 7.988 against the start, the median, 7.215). Both adapters then keep
-    the start: the best constant is the loss's start, on both."""
+    Where none can, the backends part: LightGBM's custom objective aborts (so its adapter
+    trains no booster: the model is the start), while XGBoost adds a root leaf each round,
+    -G / (H + lambda), which walks the constant away from the start toward the minimiser of
+    the loss at each round's data-derived scale (Huber() on a constant table: 7.988 against
+    the start, the median, 7.215). Both adapters then keep the start: the best constant is
+    the loss's start, on both."""
     import sys
 
     sparse = sys.modules.get("scipy.sparse")
     if sparse is not None and sparse.issparse(X):
         X = sparse.csc_matrix(X)
-        return bool(np.any(X.max(axis=0).toarray() > X.min(axis=0).toarray()))
+        n = X.shape[0]
+        for j in range(X.shape[1]):
+            v = X.data[X.indptr[j] : X.indptr[j + 1]]
+            if v.size < n:  # an implicit zero among the rows
+                v = np.append(v, 0.0)
+            if _column_varies(v):
+                return True
+        return False
     pd = sys.modules.get("pandas")
     if pd is not None and isinstance(X, pd.DataFrame):
-        return bool((X.nunique(dropna=True) > 1).any())
+        return bool((X.nunique(dropna=False) > 1).any())
     a = np.asarray(X, dtype=np.float64)
     if a.ndim != 2 or a.shape[0] == 0:
         return False
-    a = np.where(np.isnan(a), a[np.argmax(~np.isnan(a), axis=0), np.arange(a.shape[1])], a)
-    return bool(np.any(a.max(axis=0) > a.min(axis=0)))
+    return any(_column_varies(a[:, j]) for j in range(a.shape[1]))
+
+
+def _column_varies(v: np.ndarray) -> bool:
+    missing = np.isnan(v)
+    present = v[~missing]
+    if missing.any():
+        return present.size > 0
+    return present.size > 0 and bool(present.max() > present.min())
 
 
 class SklearnObjective:
@@ -132,9 +147,9 @@ def boost_renewing(
     renew=True,
 ):
     """Boosting with leaf renewal for a Quantile loss, for either backend; with
-    ``renew=False``, the same loop with the trees' own leaf values (LightGBM's several
-    alphas: one booster per alpha, grown in lockstep so that one metric, the mean over the
-    alphas, picks one round for all of them).
+    ``renew=False``, the same loop on the backend's own scores (LightGBM's several alphas:
+    one booster per alpha, grown in lockstep so that one metric, the mean over the alphas,
+    picks one round for all of them).
 
     After each round, every new leaf is set to ``learning_rate`` times the alpha-quantile of
     the residuals y - F of its rows (F: the model before the round): the line search that the
@@ -143,12 +158,13 @@ def boost_renewing(
     cached scores do not see renewed leaves), computes the gradients at them, and likewise the
     validation scores for the metric and early stopping.
 
-    ``backend`` is three functions, and a fourth without renewal: ``grow(t, grad, hess)``
-    grows round t's tree(s) from these gradients and returns True when nothing more grows,
-    or a boolean per output (which of them grew a tree); ``leaves_of(t, i)`` is the leaf
-    index of every row of the training data (i None) or of eval set i, in round t, (n,) or
-    (n, K) for K outputs; ``set_leaves(t, k, {leaf: value})`` sets output k's leaves of
-    round t; ``leaf_values(t, k, leaves)`` reads them.
+    ``backend`` is three functions: ``grow(t, grad, hess)`` grows round t's tree(s) from
+    these gradients and returns True when nothing more grows, or a boolean per output
+    (which of them grew a tree); with renewal, ``leaves_of(t, i)`` is the leaf index of
+    every row of the training data (i None) or of eval set i, in round t, (n,) or (n, K) for
+    K outputs, and ``set_leaves(t, k, {leaf: value})`` sets output k's leaves of round t;
+    without, ``scores_of(i)`` is the backend's own margins of those rows after the round,
+    (n, K) (dart's rescaled trees and linear leaves included), and the third is unused.
     ``eval_sets``: (X, y, sample_weight) triples; the metric's history per eval set goes into
     ``evals_result`` (as ``valid_<i>``). Returns the number of rounds to keep (None: all).
 
@@ -166,7 +182,7 @@ def boost_renewing(
     - Every row of the training data renews the leaves, also with row subsampling (XGBoost's
       built-in renews from the sampled rows only).
     """
-    grow, leaves_of, set_leaves = backend[:3]
+    grow, leaves_of, set_leaves = backend  # leaves_of: scores_of without renewal
     eval_labels = [(ye, we) for _, ye, we in eval_sets]
     n_eval_sets = len(eval_labels)
     alphas = np.atleast_1d(np.asarray(loss.alphas, dtype=np.float64))
@@ -188,8 +204,9 @@ def boost_renewing(
     # the same loss at unit scale: its gradient is exactly (1 - alpha, -alpha or 0) times the
     # weight, the same float32 numbers at every target scale (a scaled gradient divided by its
     # scale is not: its rounding differs with the scale, and flips near-tied splits)
-    unit = copy.copy(loss).set_params(scale=1.0)
-    prep_unit = Prepared(unit, y, w)
+    if renew:
+        unit = copy.copy(loss).set_params(scale=1.0)
+        prep_unit = Prepared(unit, y, w)
     growing = np.ones(k_out, dtype=bool)
     for t in range(num_boost_round):
         g, h = compute(loss, prep, shaped(score), framework)
@@ -200,23 +217,15 @@ def boost_renewing(
             break  # nothing left to split: the backend kept no tree for this round
         if grew is not False:
             growing &= np.asarray(grew, dtype=bool)
-        leaves = np.asarray(leaves_of(t, None)).astype(np.int64).reshape(n, k_out)
-        eval_leaves = [
-            np.asarray(leaves_of(t, i)).astype(np.int64).reshape(len(valid[i]), k_out)
-            for i in range(n_eval_sets)
-        ]
-        for k in np.flatnonzero(growing):
-            if renew:
-                yk = y if y.ndim == 1 else y[:, k]
-                ids, q = grouped_quantiles(yk - score[:, k], leaves[:, k], alphas[k], w, quantile_method)
-                step = learning_rate * q
-                set_leaves(t, k, dict(zip(ids.tolist(), step.tolist())))
-            else:
-                ids = np.unique(leaves[:, k])
-                step = np.asarray(backend[3](t, k, ids), dtype=np.float64)
-            score[:, k] += _lookup(ids, step, leaves[:, k])
-            for i in range(n_eval_sets):
-                valid[i][:, k] = add(valid[i][:, k], _lookup(ids, step, eval_leaves[i][:, k]))
+        if renew:
+            _renew(t, growing, leaves_of, set_leaves, score, valid, prep.y, prep.w, alphas, learning_rate,
+                   quantile_method, add)  # fmt: skip
+        else:  # the backend's own scores: what its model predicts, whatever kind of model
+            scores_of = leaves_of
+            score = np.asarray(scores_of(None), dtype=np.float64).reshape(n, k_out)
+            valid = [
+                np.asarray(scores_of(i), dtype=np.float64).reshape(len(v), k_out) for i, v in enumerate(valid)
+            ]
         if metric is not None:
             for i, (ye, we) in enumerate(eval_labels):
                 history[i].append(metric.value(ye, shaped(valid[i]), we))
@@ -233,6 +242,24 @@ def boost_renewing(
         for i, h in enumerate(history):
             evals_result[f"valid_{i}"] = {metric.name: h}
     return best + 1 if early_stopping_rounds and best >= 0 else None
+
+
+def _renew(t, growing, leaves_of, set_leaves, score, valid, y, w, alphas, learning_rate, method, add):
+    """Round t's leaves renewed (each output k that grew a tree), and the scores moved by them
+    (in place). ``y``: the validated labels (a subclass's validate_y may convert them)."""
+    n, k_out = score.shape
+    leaves = np.asarray(leaves_of(t, None)).astype(np.int64).reshape(n, k_out)
+    eval_leaves = [
+        np.asarray(leaves_of(t, i)).astype(np.int64).reshape(len(v), k_out) for i, v in enumerate(valid)
+    ]
+    for k in np.flatnonzero(growing):
+        yk = y if y.ndim == 1 else y[:, k]
+        ids, q = grouped_quantiles(yk - score[:, k], leaves[:, k], alphas[k], w, method)
+        step = learning_rate * q
+        set_leaves(t, k, dict(zip(ids.tolist(), step.tolist())))
+        score[:, k] += _lookup(ids, step, leaves[:, k])
+        for i, v in enumerate(valid):
+            v[:, k] = add(v[:, k], _lookup(ids, step, eval_leaves[i][:, k]))
 
 
 def _lookup(ids: np.ndarray, values: np.ndarray, leaves: np.ndarray) -> np.ndarray:

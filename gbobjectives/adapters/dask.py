@@ -28,6 +28,7 @@ import numpy as np
 
 from .. import metrics as _metrics
 from .._objective import labels_of
+from .._validation import check_sample_weight
 from . import xgboost as _xgb
 
 
@@ -62,6 +63,7 @@ def init_score(loss, y, sample_weight=None, *, tol=1e-10, max_iter=200):
         # the constant start depends on the labels only through these sums: replay them
         return loss.init_score(np.arange(k)[present], W[present])
 
+    y = _validated(loss, y)
     lo, hi = _blocks_min_max(y)
     total = float(
         _blocks_sum(lambda yb, wb: np.array([len(yb) if wb is None else np.sum(wb)]), y, sample_weight)[0]
@@ -74,10 +76,12 @@ def init_score(loss, y, sample_weight=None, *, tol=1e-10, max_iter=200):
 
         def grad_sum(c, single=single):
             def part(yb, wb):
-                yb = np.asarray(yb, dtype=np.float64)
-                # the loss's own formulas, as the in-memory start's bisection uses them (a
-                # subclass's gradient_hessian trains; the start stays init_score's)
-                yv, raw, wv = single._prepare(yb, np.full(yb.shape[0], c), wb)
+                # the labels validated already (_validated); the loss's own formulas, as the
+                # in-memory start's bisection uses them (a subclass's gradient_hessian
+                # trains; the start stays init_score's)
+                yv = np.asarray(yb, dtype=np.float64)
+                wv = check_sample_weight(wb, yv.shape[0])
+                raw = np.full(yv.shape[0], c)
                 return np.array([np.sum(single._weighted_grad_hess(yv, raw, wv)[0])])
 
             return float(_blocks_sum(part, y, sample_weight)[0])
@@ -126,7 +130,7 @@ def fixed_for(loss, y, sample_weight=None):
     The loss's own ``_at`` sets the parameter, from what it reads of the labels in memory:
     class counts from all the rows (one reduction, replayed as one row per class with its
     count as weight); a residual scale from the same evenly strided rows that the in-memory
-    ``fixed_for`` reads (at most 65,536, gathered to this process) around the start from all
+    ``fixed_for`` reads (at most 8,192, gathered to this process) around the start from all
     the rows (``init_score``). So the result equals ``loss.fixed_for`` on the concatenated
     labels."""
     from ..losses._regression import sample_step
@@ -139,16 +143,15 @@ def fixed_for(loss, y, sample_weight=None):
         present = W > 0
         return loss.fixed_for(np.arange(k)[present], W[present])
     import dask
-    import dask.array as da
 
     start = np.asarray(init_score(loss, y, sample_weight), dtype=np.float64)
-    y = da.asarray(y)
+    y = _as_array(y)
     n = int(y.shape[0])
     step = sample_step(n)
     if sample_weight is None:
         ys, ws = dask.compute(y[::step])[0], None
     else:
-        w = da.asarray(sample_weight).rechunk(y.chunks)
+        w = _as_array(sample_weight).rechunk(y.chunks)
         ys, ws = dask.compute(y[::step], w[::step])
         if not np.any(ws > 0):  # the stride met only rows of weight 0: stride the others
             keep = w > 0
@@ -161,6 +164,26 @@ def fixed_for(loss, y, sample_weight=None):
     ws = None if ws is None else np.asarray(ws, dtype=np.float64)
     shape = (yv.shape[0],) if start.ndim == 0 else (yv.shape[0], start.shape[0])
     return loss._at(yv, np.broadcast_to(start, shape).copy(), ws)
+
+
+def _as_array(y):
+    """A Dask array of known chunk sizes (a Dask Series has none until they are computed)."""
+    import dask.array as da
+
+    if hasattr(y, "to_dask_array"):
+        return y.to_dask_array(lengths=True)
+    y = da.asarray(y)
+    if any(np.isnan(c) for c in y.chunks[0]):
+        y.compute_chunk_sizes()
+    return y
+
+
+def _validated(loss, y):
+    """The labels as the loss's own code reads them, block by block: checked, and converted
+    where a subclass's validate_y converts them."""
+    import dask.array as da
+
+    return da.asarray(y).map_blocks(lambda b: loss.validate_y(np.asarray(b)), dtype=np.float64)
 
 
 def _blocks_min_max(y):
@@ -207,7 +230,7 @@ class custom_metric(_xgb.custom_metric):  # noqa: N801 - named after the xgboost
             if loss is None:
                 raise ValueError("custom_metric(func=None) is the mean loss: give the loss")
             derived = loss._derived_param()
-            if derived is not None:
+            if derived is not None and loss._loss_reads_derived:
                 # each worker would derive it from its own shard of each eval set, anew each
                 # round: neither the training run's value nor one value for the run
                 raise ValueError(
@@ -226,6 +249,8 @@ class custom_metric(_xgb.custom_metric):  # noqa: N801 - named after the xgboost
         w = dmatrix.get_weight()
         w = np.ones(dmatrix.num_row()) if w.size == 0 else np.asarray(w, dtype=np.float64)
         if self._mean_loss:
+            if np.ndim(predt) == 2 and hasattr(self.loss, "rearrange"):
+                predt = self.loss.rearrange(np.asarray(predt))  # as the estimators' metric
             value = self.loss.loss(y, predt)
             # several outputs (alphas): the mean over them of each one's mean loss
             k = 1 if value.ndim == 1 else value.shape[1]

@@ -251,6 +251,29 @@ def train(
     if renew_leaves and renewal_refused(loss, params):
         raise ValueError(f"renew_leaves=True is not valid: {renewal_refused(loss, params)}")
     check_eval_sets(loss, eval_sets)
+    boosting = str(_param(params, "boosting", "gbdt")).lower()
+    if boosting == "dart" and early_stopping_rounds and eval_sets:
+        raise ValueError(
+            f"early_stopping_rounds={early_stopping_rounds} is not valid with boosting='dart': dart "
+            "rescales earlier trees at every round, so the model of a past round is not kept "
+            "(LightGBM disables early stopping in dart mode); set early_stopping_rounds=None"
+        )
+    if loss.task == "regression" and loss.n_outputs > 1 and boosting == "dart" and not renew_leaves:
+        # measured: reading a dart booster's training scores (eval_train, as the lockstep loop
+        # does) drops the next round's trees at once and leaves them negated until the next
+        # update (after the last round the model moved by 0.13). So each alpha trains alone,
+        # as lightgbm.train would; the metric's history is then each booster's, not recorded
+        from ..losses import Quantile
+
+        models = [
+            train(
+                Quantile(float(a), scale=loss.scale, hessian=loss.hessian), X, y, sample_weight,
+                params=params, num_boost_round=num_boost_round, eval_sets=eval_sets,
+                early_stopping_rounds=None, metric=metric, evals_result=None,
+            )
+            for a in loss.alphas
+        ]  # fmt: skip
+        return Model([m.boosters[0] for m in models], loss, [m.inits[0] for m in models])
     if loss.task == "regression" and loss.n_outputs > 1:
         return _train_alphas(
             loss, X, y, sample_weight, params, num_boost_round, eval_sets, early_stopping_rounds,
@@ -311,11 +334,16 @@ def _train_alphas(
     loss, X, y, w, params, num_boost_round, eval_sets, early_stopping_rounds, metric, evals_result, renew
 ) -> Model:
     """A multi-quantile loss on LightGBM, which has no multi-output trees: one booster per
-    alpha, grown in lockstep by ``boost_renewing`` (renewing the leaves, or with the trees'
-    own values), so that one metric, the mean over the alphas of each alpha's metric, is
+    alpha, grown in lockstep by ``boost_renewing`` (renewing the leaves, or on each booster's
+    own scores), so that one metric, the mean over the alphas of each alpha's metric, is
     recorded and picks one stopping round for all of them, as on XGBoost's single
     multi-output booster. (Trained one after the other, each booster stopped on its own
-    alpha: a list of best iterations and no history.)"""
+    alpha: a list of best iterations and no history.)
+
+    Without renewal the gradients are taken at the boosters' own scores (``eval_train`` /
+    ``eval_valid`` hand them to a metric function: dart's rescaled trees and linear leaves
+    included) and at the labels as LightGBM stores them (float32), so that each column is
+    the model ``lightgbm.train`` grows for that alpha alone."""
     init = np.asarray(loss.init_score(y, w), dtype=np.float64)
     k_out = loss.n_outputs
     p = {"verbosity": -1, **params, "objective": "none"}
@@ -331,12 +359,36 @@ def _train_alphas(
     boosters = [lightgbm.Booster(params=p, train_set=train_set) for _ in range(k_out)]
     growing = np.ones(k_out, dtype=bool)
     data = [X] + [Xe for Xe, _, _ in eval_sets]
+    scores = {}
+    if not renew:
+        valid = [
+            lightgbm.Dataset(Xe, ye, weight=we, reference=train_set, params=p) for Xe, ye, we in eval_sets
+        ]
+        for b in boosters:
+            for i, v in enumerate(valid):
+                b.add_valid(v, f"valid_{i}")
+
+    def own_scores():
+        """Every booster's current margins of the training rows and eval sets (+ the start)."""
+        for k, b in enumerate(boosters):
+            seen = []
+
+            def keep(preds, data, seen=seen):
+                seen.append(np.array(preds))
+                return "scores", 0.0, False
+
+            b.eval_train(feval=keep)
+            b.eval_valid(feval=keep)
+            for i, s in enumerate(seen):
+                scores.setdefault(i, [None] * k_out)[k] = s + init[k]
 
     def grow(t, g, h):
         for k in np.flatnonzero(growing):
             gk, hk = np.ascontiguousarray(g[:, k]), np.ascontiguousarray(h[:, k])
             if boosters[k].update(fobj=lambda preds, dataset, gk=gk, hk=hk: (gk, hk)):
                 growing[k] = False  # no split met the requirements: that alpha is done
+        if not renew and growing.any():
+            own_scores()
         return growing.copy()
 
     def leaves_of(t, i):
@@ -350,15 +402,17 @@ def _train_alphas(
         ]
         return np.column_stack(cols)
 
+    def scores_of(i):
+        return np.column_stack(scores[0 if i is None else i + 1])
+
     def set_leaves(t, k, values):
         for leaf, value in values.items():
             boosters[k].set_leaf_output(t, leaf, value)
 
-    def leaf_values(t, k, leaves):
-        return [boosters[k].get_leaf_output(t, int(leaf)) for leaf in leaves]
-
+    # without renewal, the labels as LightGBM stores them (float32), as lightgbm.train's are
+    labels = y_arr if renew else y_arr.astype(np.float32).astype(np.float64)
     kept = boost_renewing(
-        loss, y_arr, w, init, (grow, leaves_of, set_leaves, leaf_values),
+        loss, labels, w, init, (grow, leaves_of if renew else scores_of, set_leaves),
         num_boost_round=num_boost_round, learning_rate=float(_param(params, "learning_rate", 0.1)),
         eval_sets=eval_sets, early_stopping_rounds=early_stopping_rounds, metric=metric,
         evals_result=evals_result, framework="lightgbm", renew=renew,

@@ -54,7 +54,9 @@ def _defined_outside_package(cls, name: str) -> bool:
 class Loss:
     """Base class. A subclass names its ``formulas`` (an ``_engine.Formulas`` of pointwise
     functions), returns their parameters from ``_formula_params`` and implements ``_check_y``
-    and ``_init``. Nothing else computes a loss, gradient or hessian.
+    and ``_init``. Nothing else computes a loss, gradient or hessian, unless a subclass
+    overrides a public method: ``EXTENSION_POINTS`` above lists them and where each is
+    honoured (``gradient`` is refused; override ``gradient_hessian``).
 
     Class attributes (flags, after scikit-learn's ``_loss``):
 
@@ -86,7 +88,7 @@ class Loss:
                 "loss names its pointwise formulas instead (formulas = Formulas(loss_fn, "
                 "grad_hess_fn); see gbobjectives.pointwise)"
             )
-        if "gradient" in cls.__dict__:
+        if _defined_outside_package(cls, "gradient"):
             # one source for the gradient: every path that needs one (the start, the Dask
             # start, the frameworks) reads it from gradient_hessian
             raise TypeError(
@@ -261,10 +263,10 @@ class Loss:
         self._grad_hess_into(y, raw, w, g, h, compiled)
         return g, h
 
-    def _grad_hess_into(self, y, raw, w, g, h, compiled=None) -> int:
+    def _grad_hess_into(self, y, raw, w, g, h, compiled=None, threads=1) -> int:
         """The formulas over the rows, into g and h; the number of invalid labels or weights."""
         formulas, params, w_eff = self._plan(y, w)
-        return _engine.grad_hess(formulas, params, raw, y, w_eff, g, h, compiled)
+        return _engine.grad_hess(formulas, params, raw, y, w_eff, g, h, compiled, threads)
 
     # ------------------------------------------------------------------ the formulas
     formulas: _engine.Formulas | None = None
@@ -312,6 +314,10 @@ class Loss:
         """The name of the parameter this loss derives from the data it is given (left None
         by the user: class counts, a residual scale), or None."""
         return None
+
+    # False where ``loss`` does not depend on the derived parameter (Quantile's scale only
+    # sizes its gradient: the pinball loss is the same whatever it is)
+    _loss_reads_derived = True
 
     def _at(self, y, raw, w, collective=None) -> Loss:
         """The loss for one call: this loss with every parameter that is derived from the data

@@ -39,10 +39,13 @@ from ._base import Loss, check_min_hessian, minimise_1d
 
 _HESSIANS = ("exact", "irls", "constant")
 
-# A residual scale is read off at most this many rows, evenly strided (deterministic): the
-# q-quantile of 65,536 values is within about 0.4% (q = 0.9) of the full data's, at a cost
-# of ~1 ms per round instead of ~10 ms for a full partition at 1e6 rows.
-_SCALE_ROWS = 65536
+# A residual scale is read off at most this many rows, evenly strided (deterministic: the
+# same rows at every round). The standard error of a q-quantile of m rows is
+# sqrt(q (1 - q) / m) / f(Q): for |normal| residuals at q = 0.9, 0.89 / sqrt(m) of the
+# quantile, 1.0% at m = 8192 (0.35% at 65,536, which cost ~1.3 ms a round at 36,000 rows,
+# more than the Huber loop; benchmarks/waits.py). Every bundled table's training folds are
+# under 8192 rows, so their scales, and the scale-defaults table, are exact and unchanged.
+_SCALE_ROWS = 8192
 _HIST_BINS = 4096  # distributed: log-spaced histogram bins of |r| (1.1% apart over 20 decades)
 # The robust losses' data-derived scale is the round's residual quantile, floored at this share
 # of the same quantile of the residuals from the start (|y - median(y)|). Measured (5-fold CV
@@ -515,6 +518,8 @@ class Quantile(RegressionLoss):
 
     def _derived_param(self):
         return "scale" if self.scale is None else None
+
+    _loss_reads_derived = False  # loss is the pinball loss whatever the scale
 
     def _at(self, y, raw, w, collective=None):
         """With ``scale`` None: a copy with the scale of this round's residuals (per column)."""
