@@ -470,3 +470,39 @@ def test_a_subclass_passing_other_parameters_gets_the_formulas_of_those_paramete
         g_ref, h_ref = ref.gradient_hessian(y, raw)
         np.testing.assert_array_equal(g, g_ref)
         np.testing.assert_array_equal(h, h_ref)
+
+
+@pytest.mark.parametrize(
+    "loss",
+    [gb.Huber(2.0), gb.BinaryFocal(2.0), gb.Quantile([0.2, 0.8], scale=1.0), gb.SoftmaxFocal(3)],
+    ids=loss_id,
+)
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_the_threaded_objective_gives_the_serial_bits(monkeypatch, loss, weighted):
+    if not _engine.available():
+        pytest.skip("numba is not available")
+    n = 2 * _engine.THREADED_MIN_ROWS + 12345  # blocks of unequal sizes
+    y, raw = make_data(loss, n=n, seed=3)[:2]
+    w = np.random.default_rng(0).uniform(0.5, 2.0, n) if weighted else None
+    serial = grad_hess(loss, y, raw, w, "xgboost", threads=1)
+    monkeypatch.setattr(_engine, "THREADED_MIN_SECONDS", 0.0)  # always split the rest
+    calls = []
+    real = _engine.blocks
+    monkeypatch.setattr(_engine, "blocks", lambda n, t: calls.append(t) or real(n, t))
+    threaded = grad_hess(loss, y, raw, w, "xgboost", threads=3)
+    assert calls and set(calls) == {3}  # the threaded path ran (once per output column)
+    np.testing.assert_array_equal(threaded[0], serial[0])
+    np.testing.assert_array_equal(threaded[1], serial[1])
+
+
+def test_a_cheap_objective_stays_serial_however_many_threads(monkeypatch):
+    if not _engine.available():
+        pytest.skip("numba is not available")
+    loss = gb.Huber(2.0)
+    y, raw = make_data(loss, n=2 * _engine.THREADED_MIN_ROWS, seed=0)[:2]
+    calls = []
+    real = _engine.blocks
+    monkeypatch.setattr(_engine, "blocks", lambda n, t: calls.append(t) or real(n, t))
+    monkeypatch.setattr(_engine, "THREADED_MIN_SECONDS", 10.0)  # the rest would take < 10 s
+    grad_hess(loss, y, raw, None, "xgboost", threads=8)
+    assert calls == []

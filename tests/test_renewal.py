@@ -280,6 +280,26 @@ def test_xgboost_renewal_history_is_the_saved_models_at_large_targets():
     assert next(iter(recorded.values()))[-1] == pytest.approx(pinball(yv, m.predict(Xv), 0.5), rel=1e-6)
 
 
+def test_the_compiled_leaf_quantiles_are_the_plain_ones_bit_for_bit():
+    from gbobjectives import _engine
+    from gbobjectives._numerics import grouped_quantiles
+
+    if not _engine.available():
+        pytest.skip("numba is not available")
+    rng = np.random.default_rng(1)
+    for trial in range(200):
+        n = int(rng.integers(1, 80))
+        values = rng.normal(size=n).round(int(rng.integers(0, 3)))  # ties too
+        groups = rng.integers(0, 6, size=n)
+        w = rng.integers(1, 4, size=n).astype(float) if trial % 2 else rng.uniform(0.1, 3.0, size=n)
+        q = float(rng.choice([0.05, 0.1, 0.5, 0.9, rng.uniform()]))
+        for method, ww in (("inverted_cdf", None), ("weibull", None), ("inverted_cdf", w)):
+            want = grouped_quantiles(values, groups, q, ww, method)
+            got = _engine.grouped_quantiles(values, groups, q, ww, method)
+            np.testing.assert_array_equal(got[0], want[0])
+            np.testing.assert_array_equal(got[1], want[1])
+
+
 def test_grouped_quantiles_are_numpys_quantiles_per_group():
     """One sort for all leaves gives, per group, numpy's 'inverted_cdf' / 'weibull' quantile,
     and with integer weights the quantile of the repeated rows."""
@@ -299,3 +319,32 @@ def test_grouped_quantiles_are_numpys_quantiles_per_group():
         ids, got = grouped_quantiles(values, groups, q, w)
         rep = [np.repeat(values[groups == g], w[groups == g].astype(int)) for g in ids]
         np.testing.assert_allclose(got, [np.quantile(r, q, method="inverted_cdf") for r in rep], atol=1e-12)
+
+
+def test_training_leaves_read_off_the_cached_scores_are_the_predicted_leaves():
+    import lightgbm as lgb
+
+    from gbobjectives.adapters.lightgbm import _TrainingLeaves
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 4))
+    y = 1e4 + 1e3 * X[:, 0] + rng.normal(size=3000)  # large scores: rounding in the change
+    ds = lgb.Dataset(X, y, init_score=np.full(3000, 1e4), params={"verbosity": -1}).construct()
+    booster = lgb.Booster(params={"verbosity": -1, "objective": "none"}, train_set=ds)
+    leaves = _TrainingLeaves(booster, X)
+    score = np.full(3000, 1e4)
+    for t in range(8):
+        g = np.sign(score - y).astype(np.float32)
+        leaves.update(g, np.ones(3000, dtype=np.float32))
+        want = booster.predict(X, pred_leaf=True, start_iteration=t, num_iteration=1).ravel()
+        found = leaves._from_scores(t)
+        assert found is not None  # the fast path is taken ...
+        np.testing.assert_array_equal(found, want)  # ... and names every row's leaf
+        booster.set_leaf_output(t, 0, 123.0)  # renewing does not move the cache
+        score = booster.predict(X, raw_score=True) + 1e4
+    # a change that matches no leaf value: not a guess, the prediction pass
+    leaves.before = leaves.before.copy()
+    leaves.before[5] += 0.5
+    assert leaves._from_scores(7) is None
+    want = booster.predict(X, pred_leaf=True, start_iteration=7, num_iteration=1)
+    np.testing.assert_array_equal(leaves.of_round(7), want)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import lightgbm
 import numpy as np
 
+from .. import _engine
 from .._objective import weights_or_none
 from ._common import SklearnObjective, _MetricAdapter, boost_renewing, check_eval_sets
 
@@ -382,10 +383,12 @@ def _train_alphas(
             for i, s in enumerate(seen):
                 scores.setdefault(i, [None] * k_out)[k] = s + init[k]
 
+    training_leaves = [_TrainingLeaves(b, X) for b in boosters]
+
     def grow(t, g, h):
         for k in np.flatnonzero(growing):
             gk, hk = np.ascontiguousarray(g[:, k]), np.ascontiguousarray(h[:, k])
-            if boosters[k].update(fobj=lambda preds, dataset, gk=gk, hk=hk: (gk, hk)):
+            if training_leaves[k].update(gk, hk):
                 growing[k] = False  # no split met the requirements: that alpha is done
         if not renew and growing.any():
             own_scores()
@@ -394,13 +397,16 @@ def _train_alphas(
     def leaves_of(t, i):
         rows = data[0 if i is None else i + 1]
         n_rows = rows.shape[0]
-        cols = [
-            boosters[k].predict(rows, pred_leaf=True, start_iteration=t, num_iteration=1).reshape(n_rows)
-            if growing[k]
-            else np.zeros(n_rows, dtype=np.int64)
-            for k in range(k_out)
-        ]
-        return np.column_stack(cols)
+
+        def one(k):
+            if not growing[k]:
+                return np.zeros(n_rows, dtype=np.int64)
+            if i is None:
+                return np.asarray(training_leaves[k].of_round(t)).reshape(n_rows)
+            leaves = boosters[k].predict(rows, pred_leaf=True, start_iteration=t, num_iteration=1)
+            return leaves.reshape(n_rows)
+
+        return np.column_stack([one(k) for k in range(k_out)])
 
     def scores_of(i):
         return np.column_stack(scores[0 if i is None else i + 1])
@@ -458,6 +464,58 @@ def train_builtin(
     return Model([booster], link, [start])
 
 
+class _TrainingLeaves:
+    """The leaf of every training row in the round just grown, read off LightGBM's cached
+    training scores instead of a prediction pass over the rows (``pred_leaf``: 1.2 ms a
+    round at 36,000 rows, a third of a renewing round).
+
+    The cache moves by the tree's own leaf value at each row (set_leaf_output, which renews
+    the leaves, leaves the cache alone), so the change in a row's cached score names its
+    leaf, once the leaf values are told apart from the rounding of that change: they are
+    read exactly from the model's text (17 digits), and the match is used only when every
+    row's change is within 8 ulp of the score of a leaf value and the leaf values are
+    further apart than that; otherwise the prediction pass runs (tested both ways)."""
+
+    def __init__(self, booster, X):
+        self.booster, self.X = booster, X
+        self.before = None
+
+    def update(self, g, h):
+        def objective(preds, dataset):
+            self.before = np.array(preds, dtype=np.float64)  # LightGBM reuses this buffer
+            return g, h
+
+        return self.booster.update(fobj=objective)
+
+    def of_round(self, t):
+        found = self._from_scores(t)
+        if found is not None:
+            return found
+        return self.booster.predict(self.X, pred_leaf=True, start_iteration=t, num_iteration=1)
+
+    def _from_scores(self, t):
+        import re
+
+        if self.before is None:
+            return None
+        after = []
+        self.booster.eval_train(feval=lambda preds, data: after.append(np.array(preds)) or ("s", 0.0, False))
+        text = self.booster.model_to_string(start_iteration=t, num_iteration=1)
+        match = re.search(r"^leaf_value=(.*)$", text, re.M)
+        if not after or match is None:
+            return None
+        values = np.array(match.group(1).split(), dtype=np.float64)
+        change = after[0] - self.before
+        top = max(np.max(np.abs(after[0]), initial=0.0), np.max(np.abs(self.before), initial=0.0))
+        tol = 8.0 * np.finfo(np.float64).eps * float(max(top, np.max(np.abs(values), initial=0.0)))
+        order = np.argsort(values, kind="stable")
+        v = values[order]
+        if v.size > 1 and float(np.min(np.diff(v))) <= 2.0 * tol:
+            return None  # two leaves too close to tell apart
+        idx = _engine.nearest(change, v, tol)
+        return None if idx is None else order[idx]
+
+
 def _train_renewing(
     loss,
     params,
@@ -476,13 +534,15 @@ def _train_renewing(
     (it changes the model, not LightGBM's cached training scores, which the loop does not use)."""
     booster = lightgbm.Booster(params={**params, "objective": "none"}, train_set=train_set)
     data = [X] + [Xe for Xe, _, _ in eval_sets]
+    leaves = _TrainingLeaves(booster, X)
 
     def grow(t, g, h):
-        return booster.update(fobj=lambda preds, dataset: (g, h))
+        return leaves.update(g, h)
 
     def leaves_of(t, i):
-        rows = data[0 if i is None else i + 1]
-        return booster.predict(rows, pred_leaf=True, start_iteration=t, num_iteration=1)
+        if i is None:
+            return leaves.of_round(t)
+        return booster.predict(data[i + 1], pred_leaf=True, start_iteration=t, num_iteration=1)
 
     def set_leaves(t, k, values):
         for leaf, value in values.items():

@@ -208,7 +208,8 @@ def train(
     if metric is not None:
         p["disable_default_eval_metric"] = 1
         metric = metric(loss)
-    dtrain, evals, callbacks = _data(X, y, sample_weight, eval_sets, early_stopping_rounds, metric)
+    threads = p.get("nthread", p.get("n_jobs"))
+    dtrain, evals, callbacks = _data(X, y, sample_weight, eval_sets, early_stopping_rounds, metric, threads)
     if not has_varying_feature(X):
         # no tree can split: the start, as on LightGBM (see has_varying_feature)
         return Model(_boost(p, dtrain, 0, evals, None, [], None), loss)
@@ -223,11 +224,13 @@ def train(
     return Model(booster, loss)
 
 
-def _data(X, y, sample_weight, eval_sets, early_stopping_rounds, metric):
+def _data(X, y, sample_weight, eval_sets, early_stopping_rounds, metric, nthread=None):
     """(dtrain, evals, callbacks): the DMatrices and the early stopping on the last eval set
     that ``train`` and ``train_builtin`` share. enable_categorical: pandas category columns
-    are split on natively (no effect otherwise)."""
-    dtrain = xgboost.DMatrix(X, label=y, weight=sample_weight, enable_categorical=True)
+    are split on natively (no effect otherwise). ``nthread``: the training's, which the
+    objective reads off the DMatrix for its own threads."""
+    nthread = -1 if nthread is None else int(nthread)
+    dtrain = xgboost.DMatrix(X, label=y, weight=sample_weight, enable_categorical=True, nthread=nthread)
     evals = [
         (xgboost.DMatrix(Xe, label=ye, weight=we, enable_categorical=True), f"valid_{i}")
         for i, (Xe, ye, we) in enumerate(eval_sets)
