@@ -411,11 +411,72 @@ def loss(formulas, params, raw, y, w, compiled=None) -> np.ndarray:
 
 
 # ----------------------------------------------------------------- quantiles per leaf
+def _select(a, lo, hi, k):
+    """Rearrange a[lo:hi] in place so that a[k] is the value a sorted a[lo:hi] has there
+    (quickselect, Hoare's partition, middle pivot); returns a[k]. Written out rather than
+    numpy's partition, whose compiled form took ~3 s to compile on a first run."""
+    while hi - lo > 1:
+        pivot = a[(lo + hi - 1) // 2]
+        i, j = lo, hi - 1
+        while i <= j:
+            while a[i] < pivot:
+                i += 1
+            while a[j] > pivot:
+                j -= 1
+            if i <= j:
+                a[i], a[j] = a[j], a[i]
+                i += 1
+                j -= 1
+        if k <= j:
+            hi = j + 1
+        elif k >= i:
+            lo = i
+        else:
+            return a[k]  # between the two parts: equal to the pivot
+    return a[k]
+
+
+def _weighted_select(a, wa, lo, hi, goal):
+    """The smallest value of a[lo:hi] whose cumulative weight (wa, in sorted order) reaches
+    ``goal``: a quickselect on the weights (a and wa rearranged together, in place). Equal
+    values are one value, so the result is that of a stable sort and a cumulative sum."""
+    below = 0.0  # the weight of the values known to be under a[lo:hi]
+    while hi - lo > 1:
+        pivot = a[(lo + hi - 1) // 2]
+        # three parts: < pivot | == pivot | > pivot
+        lt, i, gt = lo, lo, hi
+        while i < gt:
+            if a[i] < pivot:
+                a[lt], a[i] = a[i], a[lt]
+                wa[lt], wa[i] = wa[i], wa[lt]
+                lt += 1
+                i += 1
+            elif a[i] > pivot:
+                gt -= 1
+                a[gt], a[i] = a[i], a[gt]
+                wa[gt], wa[i] = wa[i], wa[gt]
+            else:
+                i += 1
+        w_lt = 0.0
+        for j in range(lo, lt):
+            w_lt += wa[j]
+        if below + w_lt >= goal and lt > lo:
+            hi = lt
+            continue
+        w_eq = 0.0
+        for j in range(lt, gt):
+            w_eq += wa[j]
+        if below + w_lt + w_eq >= goal or gt == hi:
+            return pivot
+        below += w_lt + w_eq
+        lo = gt
+    return a[lo]
+
+
 def _grouped_quantiles_loop(values, groups, n_groups, q, w, weighted, weibull):
     """The q-quantile of ``values`` in each group 0..n_groups-1 (NaN where a group is empty),
-    by the rule of ``_numerics.grouped_quantiles`` (which is its plain form and its
-    reference): a counting sort of the rows by group (stable), then per group a selection
-    (unweighted inverted CDF: O(n), no sort) or a stable sort (weighted; weibull)."""
+    by the rule of ``_numerics.grouped_quantiles`` (its plain form and its reference): a
+    counting sort of the rows by group, then per group a selection (O(n), no sort)."""
     n = values.shape[0]
     counts = np.zeros(n_groups, dtype=np.int64)
     for i in range(n):
@@ -438,37 +499,35 @@ def _grouped_quantiles_loop(values, groups, n_groups, q, w, weighted, weibull):
         m = b - a
         if m == 0:
             continue
-        seg = buf[a:b]
         if weighted:
-            order = np.argsort(seg, kind="mergesort")  # stable: ties keep the rows' order
             total = 0.0
-            for j in range(m):
-                total += wbuf[a + order[j]]
-            goal = q * total * (1 - 1e-15)
-            cw = 0.0
-            k = m - 1
-            for j in range(m):
-                cw += wbuf[a + order[j]]
-                if cw >= goal:
-                    k = j
-                    break
-            out[g] = seg[order[k]]
+            for j in range(a, b):
+                total += wbuf[j]
+            out[g] = _weighted_select(buf, wbuf, a, b, q * total * (1 - 1e-15))
         elif weibull:
-            s = np.sort(seg)
             pos = min(max(q * (m + 1.0) - 1.0, 0.0), m - 1.0)
             lo = int(np.floor(pos))
             hi = min(lo + 1, m - 1)
-            out[g] = s[lo] + (pos - lo) * (s[hi] - s[lo])
+            v_lo = _select(buf, a, b, a + lo)
+            v_hi = v_lo
+            if hi > lo:  # the least value above position lo
+                v_hi = buf[a + hi]
+                for j in range(a + hi, b):
+                    v_hi = min(v_hi, buf[j])
+            out[g] = v_lo + (pos - lo) * (v_hi - v_lo)
         else:
             k = int(np.ceil(q * m * (1 - 1e-15))) - 1
             k = min(max(k, 0), m - 1)
-            out[g] = np.partition(seg, k)[k]
+            out[g] = _select(buf, a, b, a + k)
     return out
 
 
 @functools.cache
 def _grouped_quantiles_compiled():
-    return _numba().njit(cache=True, error_model="numpy", nogil=True)(_grouped_quantiles_loop)
+    nb = _numba()
+    for f in (_select, _weighted_select):
+        nb.extending.register_jitable(f)
+    return nb.njit(cache=True, error_model="numpy", nogil=True)(_grouped_quantiles_loop)
 
 
 def grouped_quantiles(values, groups, q, sample_weight=None, method="inverted_cdf"):

@@ -219,9 +219,8 @@ def compare(
     folds = outer_folds(y, task, cv, repeats, seed)
     if progress is not None:
         progress.total = len(folds) * len(rows)
-    # every loss a row trains, grid values included (gamma=2 runs a loop of its own)
-    _warm_up_loops([r.loss for r in rows if r.loss is not None], task, n_classes, say)
-    _warm_up_fits(rows, X, y, task, seed)
+    # every row once, untimed: its loops compiled (or loaded) as it will run them
+    _warm_up(rows, X, y, task, seed, n_classes, say)
     fixed = None if early_stopping_rounds else n_estimators
     # Fold by fold, every row inside each fold: a change in the machine's load falls on all
     # rows alike rather than on the rows that happened to run then.
@@ -338,43 +337,38 @@ def _summarise(row, fits, task, learning):
     return out
 
 
-def _warm_up_fits(rows, X, y, task, seed):
-    """One small fit of each kind of row (a gbobjectives loss, a built-in objective) on each
-    backend, untimed: the one-off costs of a first fit (the backends' own first calls, the
-    metric's) fall on no row of the table."""
+def loop_names(losses, task, n_classes) -> str:
+    """The losses whose loops will run, as they will train (a binary loss given K classes
+    runs as its softmax counterpart)."""
+    if task == "multiclass":
+        losses = [_resolve_classification_loss(loss, n_classes) for loss in losses]
+    return ", ".join(dict.fromkeys(type(loss).__name__ for loss in losses))
+
+
+def _warm_up(rows, X, y, task, seed, n_classes, say):
+    """One small fit of every row, untimed, before any fit is timed: the loops each row
+    runs (its loss's at the dtypes its backend passes, the metric's, leaf renewal's) are
+    compiled on a first run, or loaded from numba's cache, here and not inside a timed fit
+    (a warm-up of each loss at guessed dtypes missed XGBoost's float32 labels: on a first
+    run a Huber fit then took 146 ms against 41). Also the backends' own first calls.
+    ``say`` hears which loops load, and, where the first row compiled, about how long the
+    rest will take."""
     fit, stop = inner_split(y[: min(len(y), 200)], task, seed)
-    seen = set()
-    for row in rows:
-        if (row.backend, row.builtin) in seen:
-            continue
-        seen.add((row.backend, row.builtin))
+    names = loop_names([r.loss for r in rows if r.loss is not None], task, n_classes)
+    if say is not None and names:
+        say(f"loading the compiled loops for {names} (compiled on the first run only)")
+    t_all, told = time.perf_counter(), False
+    for i, row in enumerate(rows):
         est = row.make().set_params(n_estimators=2)
+        t0 = time.perf_counter()
         try:
             est.fit(_take(X, fit), y[fit], eval_set=[(_take(X, stop), y[stop])])
         except ValueError:  # a sample the loss cannot fit (a class missing): the real fits say
             pass
-
-
-def _warm_up_loops(losses, task, n_classes, say):
-    """Load (or, on a first run, compile) the loop of every loss that will train, as it will
-    train (a binary loss given K classes runs as its softmax counterpart), in both dtypes
-    (XGBoost passes float32 margins, LightGBM float64), before any fit is timed: no fit time
-    in the table includes that one-off cost. ``say`` hears a line before and, when it took
-    long enough to be compiling, after."""
-    from .._objective import grad_hess
-
-    if task == "multiclass":
-        losses = [_resolve_classification_loss(loss, n_classes) for loss in losses]
-        y, raw = np.arange(n_classes, dtype=np.float64), np.zeros((n_classes, n_classes))
-    else:
-        y, raw = np.array([0.0, 1.0]), np.zeros(2)
-    names = ", ".join(dict.fromkeys(type(loss).__name__ for loss in losses))
-    if say is not None:
-        say(f"loading the compiled loops for {names} (compiled on the first run only)")
-    t0 = time.perf_counter()
-    for loss in losses:
-        for dtype in (np.float32, np.float64):
-            grad_hess(loss, y, raw.astype(dtype), None, "sklearn")
-    seconds = time.perf_counter() - t0
-    if say is not None and seconds > 1.0:
-        say(f"compiled in {seconds:.1f} s; later runs load them from numba's cache")
+        seconds = time.perf_counter() - t0
+        if say is not None and not told and row.loss is not None and seconds > 0.5:
+            left = sum(1 for r in rows[i:] if r.loss is not None)
+            say(f"first run: compiling them, about {seconds * left:.0f} s")
+            told = True
+    if say is not None and told:
+        say(f"compiled in {time.perf_counter() - t_all:.1f} s; later runs load them from numba's cache")
