@@ -47,7 +47,8 @@ _THREAD_PARAMS = ("num_threads", "num_thread", "nthread", "nthreads", "n_jobs")
 def threads_of(data, framework) -> int:
     """The training's thread count, as far as the data shows it: LightGBM's Dataset carries
     the training parameters (``num_threads`` and its aliases), XGBoost's DMatrix its own
-    ``nthread``. 0 or less, or none given: the machine's cores, both frameworks' default."""
+    ``nthread``. 0 or less, or none given: ``default_threads()``, both frameworks' default
+    (a Dataset constructed before ``lightgbm.train`` keeps the parameters it was built with)."""
     n = None
     if framework == "lightgbm":
         params = getattr(data, "params", None) or {}
@@ -58,7 +59,23 @@ def threads_of(data, framework) -> int:
         n = int(n) if n is not None else 0
     except (TypeError, ValueError):
         n = 0
-    return n if n > 0 else (os.cpu_count() or 1)
+    return n if n > 0 else default_threads()
+
+
+def default_threads() -> int:
+    """The threads an OpenMP framework starts by default: OMP_NUM_THREADS where set, else
+    the cores this process may run on (its affinity, which a container's cpuset limits),
+    not every core of the machine."""
+    try:
+        env = int(os.environ.get("OMP_NUM_THREADS", "").split(",")[0])
+    except ValueError:
+        env = 0
+    if env > 0:
+        return env
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - no affinity on this OS (macOS, Windows)
+        return os.cpu_count() or 1
 
 
 def labels_of(data) -> np.ndarray:

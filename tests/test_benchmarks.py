@@ -56,6 +56,16 @@ def test_quick_bounds_benchmark_runs_and_keeps_other_sections(tmp_path):
     assert "| package: softmax focal K=10 |" in text
 
 
+def test_quick_waits_benchmark_runs_and_keeps_other_sections(tmp_path):
+    out = tmp_path / "results.md"
+    out.write_text("# report\n\n<!-- written by benchmarks/floors.py -->\n## Floors\n")
+    _run_quick("waits.py", out)
+    text = out.read_text()
+    assert "## Floors" in text and "## Where users wait" in text
+    for line in ("| xgboost | Huber |", "| lightgbm | [0.1, 0.5, 0.9] |", "| BinaryFocal(2) | 1 |"):
+        assert line in text
+
+
 def test_a_benchmark_section_is_replaced_in_place_and_the_others_kept(tmp_path):
     spec = importlib.util.spec_from_file_location("_report", ROOT / "benchmarks" / "_report.py")
     report = importlib.util.module_from_spec(spec)

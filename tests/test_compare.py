@@ -249,3 +249,9 @@ def test_a_group_where_no_row_scored_is_said_not_a_crash():
         _row("l2", "lightgbm", [np.nan] * 3, builtin=True),
     ]
     assert "nothing to compare" in verdict.verdict(rows, "regression", 0.5, 3)
+
+
+def test_the_warm_up_sample_holds_every_class_of_a_sorted_table():
+    y = np.repeat([0, 1, 2], [900, 90, 10])  # sorted by class, one class rare
+    rows = protocol._warm_up_rows(y, "multiclass", 0)
+    assert set(np.unique(y[rows])) == {0, 1, 2} and len(rows) <= 220

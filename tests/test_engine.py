@@ -506,3 +506,12 @@ def test_a_cheap_objective_stays_serial_however_many_threads(monkeypatch):
     monkeypatch.setattr(_engine, "THREADED_MIN_SECONDS", 10.0)  # the rest would take < 10 s
     grad_hess(loss, y, raw, None, "xgboost", threads=8)
     assert calls == []
+
+
+def test_the_default_thread_count_follows_omp_num_threads(monkeypatch):
+    from gbobjectives import _objective
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert _objective.default_threads() == 3
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert 1 <= _objective.default_threads() <= (__import__("os").cpu_count() or 1)

@@ -501,3 +501,13 @@ def test_gradient_is_the_derivative_of_loss_at_the_defaults(loss, weighted):
         np.testing.assert_allclose(g.reshape(-1)[j], num, rtol=1e-6, atol=1e-8, err_msg=f"element {j}")
         checked += 1
     assert checked >= flat.size - 4
+
+
+def test_the_scale_sample_is_not_in_step_with_a_period_of_the_table():
+    from gbobjectives.losses._regression import sample_rows
+
+    for n, period in ((36_000, 5), (100_000, 7), (1_000_000, 2)):
+        rows = np.arange(n)[sample_rows(n)]
+        counts = np.bincount(rows % period, minlength=period)
+        assert counts.min() >= 0.9 * counts.max()  # every firm of an interleaved table
+        assert np.all(np.diff(rows) > 0) and len(rows) <= 8192

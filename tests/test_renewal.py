@@ -348,3 +348,25 @@ def test_training_leaves_read_off_the_cached_scores_are_the_predicted_leaves():
     assert leaves._from_scores(7) is None
     want = booster.predict(X, pred_leaf=True, start_iteration=7, num_iteration=1)
     np.testing.assert_array_equal(leaves.of_round(7), want)
+
+
+def test_leaf_quantiles_sum_each_leafs_weights_on_its_own():
+    from gbobjectives import _engine
+
+    # a running sum over all rows cancels: 1e17 + 1 - 1e17 is 0
+    values, groups, w = np.array([0.0, 1.0, 2.0]), np.array([0, 1, 1]), np.array([1e17, 1.0, 1.0])
+    ids, q = _engine.grouped_quantiles(values, groups, 0.9, w)
+    assert ids.tolist() == [0, 1] and q.tolist() == [0.0, 2.0]
+
+
+def test_leaf_quantiles_without_numba_run_the_same_loop():
+    from gbobjectives import _engine
+
+    rng = np.random.default_rng(2)
+    values, groups = rng.normal(size=500).round(1), rng.integers(0, 7, size=500)
+    w = rng.uniform(0.1, 2.0, size=500)
+    for weighted, weibull in ((False, False), (True, False), (False, True)):
+        args = (values, groups, 7, 0.3, w if weighted else values[:0], weighted, weibull)
+        plain = _engine._grouped_quantiles_loop(*args)
+        if _engine.available():
+            np.testing.assert_array_equal(_engine._grouped_quantiles_compiled()(*args), plain)

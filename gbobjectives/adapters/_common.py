@@ -9,7 +9,6 @@ import copy
 import numpy as np
 
 from .. import _engine
-from .._numerics import grouped_quantiles
 from .._objective import Prepared, as_margin, compute, sklearn_objective, weights_or_none
 
 
@@ -255,8 +254,7 @@ def _renew(t, growing, leaves_of, set_leaves, score, valid, y, w, alphas, learni
     ]
     for k in np.flatnonzero(growing):
         yk = y if y.ndim == 1 else y[:, k]
-        per_leaf = _engine.grouped_quantiles if _engine.available() else grouped_quantiles
-        ids, q = per_leaf(yk - score[:, k], leaves[:, k], alphas[k], w, method)
+        ids, q = _engine.grouped_quantiles(yk - score[:, k], leaves[:, k], alphas[k], w, method)
         step = learning_rate * q
         set_leaves(t, k, dict(zip(ids.tolist(), step.tolist())))
         score[:, k] += _lookup(ids, step, leaves[:, k])

@@ -129,11 +129,11 @@ def fixed_for(loss, y, sample_weight=None):
 
     The loss's own ``_at`` sets the parameter, from what it reads of the labels in memory:
     class counts from all the rows (one reduction, replayed as one row per class with its
-    count as weight); a residual scale from the same evenly strided rows that the in-memory
+    count as weight); a residual scale from the same rows (``sample_rows``) that the in-memory
     ``fixed_for`` reads (at most 8,192, gathered to this process) around the start from all
     the rows (``init_score``). So the result equals ``loss.fixed_for`` on the concatenated
     labels."""
-    from ..losses._regression import sample_step
+    from ..losses._regression import sample_rows
 
     if loss._derived_param() is None:
         return loss
@@ -146,20 +146,19 @@ def fixed_for(loss, y, sample_weight=None):
 
     start = np.asarray(init_score(loss, y, sample_weight), dtype=np.float64)
     y = _as_array(y)
-    n = int(y.shape[0])
-    step = sample_step(n)
+    rows = sample_rows(int(y.shape[0]))
     if sample_weight is None:
-        ys, ws = dask.compute(y[::step])[0], None
+        ys, ws = dask.compute(y[rows])[0], None
     else:
         w = _as_array(sample_weight).rechunk(y.chunks)
-        ys, ws = dask.compute(y[::step], w[::step])
-        if not np.any(ws > 0):  # the stride met only rows of weight 0: stride the others
+        ys, ws = dask.compute(y[rows], w[rows])
+        if not np.any(ws > 0):  # those rows all weigh 0: sample the others
             keep = w > 0
             yk, wk = y[keep], w[keep]
             yk.compute_chunk_sizes()
             wk.compute_chunk_sizes()
-            s = sample_step(int(yk.shape[0])) if yk.shape[0] else 1
-            ys, ws = dask.compute(yk[::s], wk[::s])
+            rk = sample_rows(int(yk.shape[0]))
+            ys, ws = dask.compute(yk[rk], wk[rk])
     yv = loss.validate_y(np.asarray(ys))
     ws = None if ws is None else np.asarray(ws, dtype=np.float64)
     shape = (yv.shape[0],) if start.ndim == 0 else (yv.shape[0], start.shape[0])

@@ -345,6 +345,18 @@ def loop_names(losses, task, n_classes) -> str:
     return ", ".join(dict.fromkeys(type(loss).__name__ for loss in losses))
 
 
+def _warm_up_rows(y, task, seed, size=200):
+    """About ``size`` rows for the warm-up fits, with every class in them (a table sorted by
+    class has one class in its first rows, and a fit on it would run another loop)."""
+    rng = np.random.default_rng(seed)
+    if task == "regression":
+        return np.sort(rng.permutation(len(y))[:size])
+    classes = np.unique(y)
+    per = max(4, size // len(classes))
+    picks = [rng.permutation(np.flatnonzero(y == c))[:per] for c in classes]
+    return np.sort(np.concatenate(picks))
+
+
 def _warm_up(rows, X, y, task, seed, n_classes, say):
     """One small fit of every row, untimed, before any fit is timed: the loops each row
     runs (its loss's at the dtypes its backend passes, the metric's, leaf renewal's) are
@@ -353,7 +365,8 @@ def _warm_up(rows, X, y, task, seed, n_classes, say):
     run a Huber fit then took 146 ms against 41). Also the backends' own first calls.
     ``say`` hears which loops load, and, where the first row compiled, about how long the
     rest will take."""
-    fit, stop = inner_split(y[: min(len(y), 200)], task, seed)
+    rows_ = _warm_up_rows(y, task, seed)
+    fit, stop = (rows_[i] for i in inner_split(y[rows_], task, seed))
     names = loop_names([r.loss for r in rows if r.loss is not None], task, n_classes)
     if say is not None and names:
         say(f"loading the compiled loops for {names} (compiled on the first run only)")
@@ -363,7 +376,7 @@ def _warm_up(rows, X, y, task, seed, n_classes, say):
         t0 = time.perf_counter()
         try:
             est.fit(_take(X, fit), y[fit], eval_set=[(_take(X, stop), y[stop])])
-        except ValueError:  # a sample the loss cannot fit (a class missing): the real fits say
+        except Exception:  # noqa: BLE001 - untimed and unscored: the real fits report it
             pass
         seconds = time.perf_counter() - t0
         if say is not None and not told and row.loss is not None and seconds > 0.5:

@@ -39,7 +39,7 @@ from ._base import Loss, check_min_hessian, minimise_1d
 
 _HESSIANS = ("exact", "irls", "constant")
 
-# A residual scale is read off at most this many rows, evenly strided (deterministic: the
+# A residual scale is read off at most this many rows (sample_rows; deterministic: the
 # same rows at every round). The standard error of a q-quantile of m rows is
 # sqrt(q (1 - q) / m) / f(Q): for |normal| residuals at q = 0.9, 0.89 / sqrt(m) of the
 # quantile, 1.0% at m = 8192 (0.35% at 65,536, which cost ~1.3 ms a round at 36,000 rows,
@@ -58,29 +58,46 @@ _START_FLOOR = 0.5
 
 
 def sample_step(n: int) -> int:
-    """The stride of ``strided_sample`` over n rows."""
+    """How many rows each row of ``sample_rows(n)`` stands for (1: every row is read)."""
     return max(1, -(-n // _SCALE_ROWS))
 
 
-def strided_sample(y, raw, w):
-    """(y, raw, w) of at most _SCALE_ROWS evenly strided rows, and how many rows each stands for.
+def sample_rows(n: int):
+    """The rows a data-derived scale reads, of n: all of them (a slice) up to _SCALE_ROWS,
+    else one row in each run of ``sample_step(n)`` consecutive rows, at an offset that moves
+    from run to run (j * 7919 mod step): the same rows at every call, in increasing order,
+    and not in step with a period in the table (a plain stride over 36,000 rows of 5
+    interleaved firms, step 5, would read one firm)."""
+    step = sample_step(n)
+    if step == 1:
+        return slice(None)
+    j = np.arange(-(-n // step), dtype=np.int64)
+    idx = j * step + (j * 7919) % step
+    return idx[idx < n]
 
-    Where the stride meets only rows of weight 0 (a periodic mask in step with it), the rows
-    of positive weight are strided instead: a sample of weight 0 has no quantile."""
-    step = sample_step(raw.shape[0])
+
+def strided_sample(y, raw, w):
+    """(y, raw, w) of at most _SCALE_ROWS rows (``sample_rows``), and how many rows each
+    stands for.
+
+    Where those rows all weigh 0 (a mask in step with them), the rows of positive weight are
+    sampled instead: a sample of weight 0 has no quantile."""
+    n = raw.shape[0]
+    step = sample_step(n)
+    rows = sample_rows(n)
     if w is None or step == 1:
-        return y[::step], raw[::step], (None if w is None else w[::step]), float(step)
-    ws = w[::step]
+        return y[rows], raw[rows], (None if w is None else w[rows]), float(step)
+    ws = w[rows]
     if np.any(ws > 0) or not np.any(w > 0):
-        return y[::step], raw[::step], ws, float(step)
+        return y[rows], raw[rows], ws, float(step)
     keep = np.flatnonzero(w > 0)
-    idx = keep[:: max(1, -(-keep.size // _SCALE_ROWS))]
+    idx = keep[sample_rows(keep.size)]
     return y[idx], raw[idx], w[idx], keep.size / idx.size
 
 
 def start_scale(y: np.ndarray, w, q: float, collective=None, what: str = "delta") -> float:
     """The q-quantile of |y - median(y)|, the size of the residuals from the robust losses'
-    start (the weighted median), read off an evenly strided sample of at most _SCALE_ROWS
+    start (the weighted median), read off a sample (``sample_rows``) of at most _SCALE_ROWS
     rows: a statistic of the labels alone, the same at every round, and it follows the labels
     when a dataset is relabelled; fitting c * y multiplies it by c. 0 where that quantile is
     0 (at least a share q of the weight on the median). ``collective``: the
@@ -131,7 +148,7 @@ def residual_scale(
 ) -> float:
     """The q-quantile of |r| (weighted by w), the data-derived delta / scale of the robust losses.
 
-    ``r`` is the residual of this round (or of an evenly strided sample of its rows, each
+    ``r`` is the residual of this round (or of a sample of its rows, ``sample_rows``, each
     standing for ``row_weight`` rows), so the scale follows the model as it fits, and
     multiplying the target by c multiplies it by c (the losses stay scale-equivariant).
     ``collective`` (distributed training): the quantile of all workers' residuals, from a
@@ -525,7 +542,7 @@ class Quantile(RegressionLoss):
         """With ``scale`` None: a copy with the scale of this round's residuals (per column)."""
         if self.scale is not None:
             return self
-        ys, raws, ws, step = strided_sample(y, raw, w)  # the mean of |r| over a strided sample
+        ys, raws, ws, step = strided_sample(y, raw, w)  # the mean of |r| over a sample of the rows
         r = np.abs(self._residual(ys, raws))
         ww = np.full(r.shape[0], step) if ws is None else ws * step
         # the mean of |r| / max|r|, times max|r|: no overflow with residuals near the float max
