@@ -506,8 +506,9 @@ class _TrainingLeaves:
             return None
         values = np.array(match.group(1).split(), dtype=np.float64)
         change = after[0] - self.before
-        top = max(np.max(np.abs(after[0]), initial=0.0), np.max(np.abs(self.before), initial=0.0))
-        tol = 8.0 * np.finfo(np.float64).eps * float(max(top, np.max(np.abs(values), initial=0.0)))
+        # |before| <= |after| + |leaf value|: one pass bounds the scores' size
+        top = float(np.max(np.abs(after[0]), initial=0.0)) + 2.0 * float(np.max(np.abs(values), initial=0.0))
+        tol = 8.0 * np.finfo(np.float64).eps * top
         order = np.argsort(values, kind="stable")
         v = values[order]
         if v.size > 1 and float(np.min(np.diff(v))) <= 2.0 * tol:
