@@ -40,12 +40,36 @@ def _weighted_mean(values, w, name):
 def mape(y_true, y_pred, sample_weight=None, *, zero_target="raise") -> float:
     """Mean absolute percentage error, as a fraction (0.05 is 5%).
 
+    ``sum_i w_i * abs(y_i - p_i) / abs(y_i) / sum_i w_i``.
+
     Parameters
     ----------
+    y_true : array-like of shape (n,)
+        Targets.
+    y_pred : array-like of shape (n,)
+        Predictions (not raw margins: the metric adapters apply the loss's link first).
+    sample_weight : array-like of shape (n,), optional
+        Non-negative weights, not all zero.
     zero_target : {"raise", "skip", "max1"}, default "raise"
         What a target equal to 0 does: "raise" a ValueError naming how many there are; "skip"
-        those rows (weights of the rest renormalised); "max1" divide by max(1, |y|) as
+        those rows (weights of the rest renormalised); "max1" divide by ``max(1, abs(y))`` as
         LightGBM's ``mape`` does.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        A target equal to 0 with ``zero_target="raise"``, inputs of different lengths, or
+        non-finite values.
+
+    Examples
+    --------
+    >>> import gbobjectives as gb
+    >>> gb.mape([100.0, 200.0], [110.0, 180.0])
+    0.1
     """
     if zero_target not in _ZERO_TARGET:
         raise ValueError(f"zero_target={zero_target!r} is not valid: expected one of {list(_ZERO_TARGET)}")
@@ -67,7 +91,29 @@ def mape(y_true, y_pred, sample_weight=None, *, zero_target="raise") -> float:
 
 
 def smape(y_true, y_pred, sample_weight=None) -> float:
-    """Symmetric MAPE, mean of 2 |y - p| / (|y| + |p|) with 0/0 = 0, as a fraction in [0, 2]."""
+    """Symmetric MAPE, as a fraction in [0, 2].
+
+    The weighted mean of ``2 * abs(y - p) / (abs(y) + abs(p))``, with 0/0 taken as 0.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Targets.
+    y_pred : array-like of shape (n,)
+        Predictions.
+    sample_weight : array-like of shape (n,), optional
+        Non-negative weights, not all zero.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import gbobjectives as gb
+    >>> round(gb.smape([100.0, 0.0], [100.0, 0.0]), 6)
+    0.0
+    """
     y, p, w = _prepare(y_true, y_pred, sample_weight)
     denom = np.abs(y) + np.abs(p)
     ratio = np.divide(2.0 * np.abs(y - p), denom, out=np.zeros_like(denom), where=denom > 0)
