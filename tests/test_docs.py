@@ -30,7 +30,9 @@ def test_the_docs_build_without_warnings(tmp_path):
 def test_the_docstring_examples_run():
     import doctest
 
+    import gbobjectives.losses._base
     import gbobjectives.metrics
 
-    result = doctest.testmod(gbobjectives.metrics, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted >= 2 and result.failed == 0
+    for module, examples in ((gbobjectives.metrics, 2), (gbobjectives.losses._base, 5)):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted >= examples and result.failed == 0, module.__name__

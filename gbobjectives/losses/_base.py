@@ -210,7 +210,21 @@ class Loss:
         raise NotImplementedError
 
     def validate_y(self, y_true) -> np.ndarray:
-        """The labels checked and converted to the form the loss's code uses."""
+        """The labels checked and converted to the form the loss's code uses.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n,), or (n, K) for a multi-quantile loss
+
+        Returns
+        -------
+        ndarray of float64
+
+        Raises
+        ------
+        ValueError
+            A label the loss cannot take (NaN or inf; a class outside 0..K-1), naming it.
+        """
         y = as_float_array("y_true", y_true)
         if not (self.task == "regression" and self.n_outputs > 1 and y.ndim == 2):
             y = squeeze_column("y_true", y)
@@ -228,7 +242,25 @@ class Loss:
 
     # ------------------------------------------------------------------ public API
     def loss(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
-        """Per-sample loss, times ``sample_weight`` when given."""
+        """Per-sample loss, times ``sample_weight`` when given.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n,)
+        raw_prediction : array-like of shape (n,), or (n, K) for K outputs
+            Raw margins (before the link).
+        sample_weight : array-like of shape (n,), optional
+
+        Returns
+        -------
+        ndarray of shape (n,), or (n, K) for a multi-quantile loss
+
+        Examples
+        --------
+        >>> import gbobjectives as gb
+        >>> gb.Huber(1.0).loss([0.0, 0.0], [0.5, 3.0]).tolist()
+        [0.125, 2.5]
+        """
         y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
         formulas, params, w_eff = self._at(y, raw, w)._plan(y, w)
         return _engine.loss(formulas, params, raw, y, w_eff)
@@ -236,12 +268,29 @@ class Loss:
     def gradient_hessian(self, y_true, raw_prediction, sample_weight=None):
         """(grad, hess) of ``loss`` w.r.t. the raw margin, each times ``sample_weight``.
 
-        Shapes follow ``raw_prediction``: (n,) or (n, K); float64. The hessian is finite and
-        strictly positive for unit weights (a zero weight gives a zero row, as in the built-ins).
         A parameter derived from the data (a robust loss's delta or scale left None, class
         counts left None) is derived from these labels, margins and weights, so a weighted
         call is the unweighted one times the weights only where that parameter is given: a
         weighted quantile of the residuals is another delta.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n,)
+        raw_prediction : array-like of shape (n,), or (n, K) for K outputs
+        sample_weight : array-like of shape (n,), optional
+
+        Returns
+        -------
+        grad, hess : ndarray of float64, the shape of ``raw_prediction``
+            The hessian is finite and strictly positive for unit weights (a zero weight
+            gives a zero row, as in the built-ins).
+
+        Examples
+        --------
+        >>> import gbobjectives as gb
+        >>> g, h = gb.Huber(1.0, hessian="exact").gradient_hessian([0.0, 0.0], [0.5, 3.0])
+        >>> g.tolist(), h.tolist()
+        ([0.5, 1.0], [1.0, 0.001])
         """
         y, raw, w = self._prepare(y_true, raw_prediction, sample_weight)
         # inside a distributed training (an override's super() call on a Dask worker) the
@@ -329,9 +378,27 @@ class Loss:
         return self
 
     def init_score(self, y_true, sample_weight=None):
-        """The constant raw margin minimising the mean (weighted) loss.
+        """The constant raw margin minimising the mean (weighted) loss: the start of a model.
 
-        A float, or an array of shape (K,) for multi-output losses.
+        Parameters
+        ----------
+        y_true : array-like of shape (n,)
+        sample_weight : array-like of shape (n,), optional
+
+        Returns
+        -------
+        float, or ndarray of shape (K,) for multi-output losses
+
+        Raises
+        ------
+        ValueError
+            Invalid labels, or weights that are zero everywhere.
+
+        Examples
+        --------
+        >>> import gbobjectives as gb
+        >>> gb.Quantile(0.5).init_score([1.0, 2.0, 10.0])
+        2.0
         """
         y = self.validate_y(y_true)
         w = check_sample_weight(sample_weight, y.shape[0])
@@ -366,7 +433,14 @@ class Loss:
         return self._init(y, w)
 
     def predict(self, raw_prediction) -> np.ndarray:
-        """The inverse link: targets (identity), P(y=1) (sigmoid) or class probabilities (softmax)."""
+        """The inverse link: targets (identity), P(y=1) (sigmoid) or class probabilities (softmax).
+
+        Examples
+        --------
+        >>> import gbobjectives as gb
+        >>> gb.Logistic().predict([0.0]).tolist()
+        [0.5]
+        """
         return self.link.inverse(self._check_raw(raw_prediction))
 
     # ------------------------------------------------------------------ frameworks
