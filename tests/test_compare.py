@@ -255,3 +255,41 @@ def test_the_warm_up_sample_holds_every_class_of_a_sorted_table():
     y = np.repeat([0, 1, 2], [900, 90, 10])  # sorted by class, one class rare
     rows = protocol._warm_up_rows(y, "multiclass", 0)
     assert set(np.unique(y[rows])) == {0, 1, 2} and len(rows) <= 220
+
+
+def test_the_table_fits_80_columns_by_breaking_a_builtin_name_last():
+    import io
+
+    from rich.console import Console
+
+    from gbobjectives.compare import report
+
+    metrics = {"MAE": 109.2, "RMSE": 151.2, "MAPE": 0.0515, "SMAPE": 0.0512}
+    metrics.update(pinball=56.35, coverage=0.505)
+
+    def row(loss, builtin=False):
+        r = {"loss": loss, "label": loss, "backend": "xgboost", "builtin": builtin, "alpha": 0.5, "grid": ""}
+        r.update(metrics, MAE_sd=0.93, rounds="268", fit_s=1.158)
+        return r
+
+    rows = [row("squared_error"), row("quantile:alpha=0.5"), row("reg:quantileerror(0.5)", True)]
+    buf = io.StringIO()
+    report.print_table(rows, "regression", Console(file=buf, width=80, color_system=None))
+    lines = buf.getvalue().splitlines()
+    assert max(len(line) for line in lines) <= 80, "\n".join(lines)
+    assert any(line.startswith("reg:") for line in lines)
+
+
+def test_the_progress_bar_follows_a_total_set_later():
+    import io
+
+    from rich.console import Console
+
+    from gbobjectives.compare.progress import Progress
+
+    p = Progress(0, console=Console(file=io.StringIO(), force_terminal=True, width=80))
+    p.total = 4  # compare knows it once the table is read
+    for i in range(4):
+        p.step(f"fold {i}")
+    task = p._bar.tasks[0]
+    assert task.total == 4 and task.completed == 4 and task.finished

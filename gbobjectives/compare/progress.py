@@ -16,7 +16,7 @@ class Progress:
     def __init__(self, total, console=None):
         from rich.console import Console
 
-        self.total, self.done = total, 0
+        self._total, self.done = total, 0
         self.console = console if console is not None else Console(stderr=True)
         self.start = time.perf_counter()
         self._bar = None
@@ -35,6 +35,20 @@ class Progress:
             )
             self._task = self._bar.add_task("", total=total)
             self._bar.start()
+
+    @property
+    def total(self):
+        return self._total
+
+    @total.setter
+    def total(self, value):
+        # known only once the rows and folds are (compare sets it after reading the table):
+        # the bar's own total follows, else it showed "7/0 fits" and a full bar throughout
+        self._total = value
+        if self._bar is not None:
+            self._bar.update(self._task, total=value)
+            self._bar.reset(self._task, total=value)
+            self.start = time.perf_counter()
 
     def step(self, label="", finished_row=False):
         """One fit done; ``finished_row``: a line is due (in plain output: the end of a fold)."""

@@ -104,6 +104,13 @@ def print_table(rows, task, console=None):
     else:
         room = max(console.width - others, shortest, len(headers[0]))
         if others + room > console.width:
+            # last before a table wider than the terminal: built-in names broken at ":" too
+            # ("reg:" / "quantileerror(0.5)"); measured: the default losses on a 6,259-row
+            # table with 4-digit MAPE made the table 81 columns wide
+            every_piece = [p for c in every for p in c[0].replace(":", ":\0").split("\0")]
+            shortest = max(max(len(p) for p in every_piece), *(len(b) for b in backends), 19)
+            room = max(console.width - others, shortest, len(headers[0]))
+        if others + room > console.width:
             # a terminal too narrow for the numbers gets a table wider than itself (wrapped
             # by the terminal) rather than numbers cut short
             console = Console(file=console.file, width=others + room, color_system=None)
@@ -118,7 +125,7 @@ def print_table(rows, task, console=None):
         for k, (cells, r) in enumerate(zip(body[b], mine)):
             if r["builtin"] and (k == 0 or not mine[k - 1]["builtin"]):
                 table.add_row("built-in objectives", *[""] * (len(cols) - 1), style="italic")
-            label = cells[0] if r["builtin"] else _wrap_label(cells[0], room)
+            label = cells[0] if r["builtin"] and len(cells[0]) <= room else _wrap_label(cells[0], room)
             table.add_row(label, *cells[1:], end_section=k == len(body[b]) - 1)
     console.print(table, markup=False, highlight=False)
 
