@@ -107,16 +107,16 @@ def quantile(sizes, repeats):
                     def builtin():
                         for a in alphas:
                             lgb.LGBMRegressor(
-                                objective="quantile", alpha=a, n_estimators=rounds, reg_lambda=1.0,
-                                random_state=0, deterministic=True, verbose=-1,
+                                objective="quantile", alpha=a, n_estimators=rounds, learning_rate=0.1,
+                                reg_lambda=1.0, random_state=0, deterministic=True, verbose=-1,
                             ).fit(X, y)  # fmt: skip
                 else:
 
                     def builtin():
                         for a in alphas:
-                            xgb.XGBRegressor(
+                            xgb.XGBRegressor(  # GBRegressor's learning rate and lambda, not XGBoost's 0.3
                                 objective="reg:quantileerror", quantile_alpha=a, n_estimators=rounds,
-                                random_state=0,
+                                learning_rate=0.1, reg_lambda=1.0, random_state=0,
                             ).fit(X, y)  # fmt: skip
 
                 t = best_of({"ours": lambda: ours.fit(X, y), "builtin": builtin}, repeats)

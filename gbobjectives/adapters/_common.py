@@ -55,10 +55,10 @@ def has_varying_feature(X) -> bool:
     pd = sys.modules.get("pandas")
     if pd is not None and isinstance(X, pd.DataFrame):
         return bool((X.nunique(dropna=False) > 1).any())
-    a = np.asarray(X, dtype=np.float64)
+    a = np.asarray(X)  # no float64 copy of the whole table: one column at a time
     if a.ndim != 2 or a.shape[0] == 0:
         return False
-    return any(_column_varies(a[:, j]) for j in range(a.shape[1]))
+    return any(_column_varies(np.asarray(a[:, j], dtype=np.float64)) for j in range(a.shape[1]))
 
 
 def _column_varies(v: np.ndarray) -> bool:
