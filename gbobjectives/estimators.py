@@ -360,7 +360,32 @@ class GBRegressor(RegressorMixin, _GBBase):
     """
 
     def fit(self, X, y, sample_weight=None, *, eval_set=None, eval_sample_weight=None):
-        """Fit on (X, y); ``eval_set=[(X_val, y_val), ...]`` is watched for early stopping."""
+        """Fit on (X, y); the last of ``eval_set`` is watched for early stopping.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+            Missing values allowed; a DataFrame's ``category`` or text columns are split on
+            natively by both backends (categories as seen here).
+        y : array-like of shape (n_samples,)
+            Finite targets (for a multi-quantile loss, one column).
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights, finite.
+        eval_set : list of (X, y) pairs, optional
+            Evaluated every round (``evals_result_``); with ``early_stopping_rounds``, the last
+            pair decides when to stop.
+        eval_sample_weight : list of array-like, optional
+            The weights of each ``eval_set`` pair.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            A label, weight or parameter the loss or the estimator cannot take, naming it.
+        """
         self._check_params()
         X, y = self._check_X(X, reset=True, y=y)
         y = column_or_1d(y, warn=True).astype(np.float64)
@@ -378,13 +403,34 @@ class GBRegressor(RegressorMixin, _GBBase):
         return self._train(loss, X, y, sw, eval_sets)
 
     def predict(self, X):
-        """Predicted targets: (n,), or (n, K) non-crossing quantiles for a multi-quantile loss."""
+        """Predicted targets: the loss's link applied to the margin, the start included.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), or (n_samples, K)
+            For a multi-quantile loss, K non-crossing quantiles in the order of the alphas.
+        """
         raw = self._raw(X)
         pred = self.loss_.predict(raw)
         return self.loss_.rearrange(pred) if pred.ndim == 2 else pred
 
     def score(self, X, y, sample_weight=None):
-        """R^2 of the prediction; for a multi-quantile loss, of the column nearest the median."""
+        """R^2 of the prediction; for a multi-quantile loss, of the column nearest the median.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), optional
+
+        Returns
+        -------
+        float
+        """
         from sklearn.metrics import r2_score
 
         pred = self.predict(X)
@@ -405,7 +451,32 @@ class GBClassifier(ClassifierMixin, _GBBase):
     """
 
     def fit(self, X, y, sample_weight=None, *, eval_set=None, eval_sample_weight=None):
-        """Fit on (X, y); ``eval_set=[(X_val, y_val), ...]`` is watched for early stopping."""
+        """Fit on (X, y); the last of ``eval_set`` is watched for early stopping.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+            Missing values allowed; a DataFrame's ``category`` or text columns are split on
+            natively by both backends (categories as seen here).
+        y : array-like of shape (n_samples,)
+            Class labels of any type (strings too), at least two classes.
+        sample_weight : array-like of shape (n_samples,), optional
+            Non-negative weights, finite.
+        eval_set : list of (X, y) pairs, optional
+            Evaluated every round (``evals_result_``); with ``early_stopping_rounds``, the last
+            pair decides when to stop.
+        eval_sample_weight : list of array-like, optional
+            The weights of each ``eval_set`` pair.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            A label, weight or parameter the loss or the estimator cannot take, naming it.
+        """
         self._check_params()
         _check_labels_present(y, "y")
         X, y = self._check_X(X, reset=True, y=y)
@@ -434,16 +505,46 @@ class GBClassifier(ClassifierMixin, _GBBase):
         return self._train(loss, X, y_enc, sw, eval_sets)
 
     def decision_function(self, X):
-        """Raw margins: (n,) for two classes (the logit of classes_[1]), (n, K) otherwise."""
+        """Raw margins, the start included.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, K)
+            (n,) for two classes (the logit of ``classes_[1]``), (n, K) otherwise.
+        """
         return self._raw(X)
 
     def predict_proba(self, X):
-        """Class probabilities, (n, K) in the order of ``classes_``; rows sum to 1."""
+        """Class probabilities, in the order of ``classes_``; rows sum to 1.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+        """
         raw = self._raw(X)
         p = self.loss_.predict(raw)
         return np.column_stack([1.0 - p, p]) if p.ndim == 1 else p
 
     def predict(self, X):
+        """The most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like, sparse matrix or DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
         proba = self.predict_proba(X)
         return self.classes_[np.argmax(proba, axis=1)]
 
@@ -548,9 +649,62 @@ def _resolve_classification_loss(loss, n_classes: int) -> Loss:
 
 
 # The public estimators carry the parameter documentation themselves (``help(GBRegressor)``).
-_PARAMETERS = _GBBase.__doc__[_GBBase.__doc__.index("    Parameters\n") :]
-GBRegressor.__doc__ = GBRegressor.__doc__.rstrip() + "\n\n" + _PARAMETERS
-GBClassifier.__doc__ = GBClassifier.__doc__.rstrip() + "\n\n" + _PARAMETERS
+_PARAMETERS = _GBBase.__doc__[_GBBase.__doc__.index("    Parameters\n") :].rstrip()
+_ATTRIBUTES = """
+
+    Attributes
+    ----------
+    loss_ : Loss
+        The loss that was trained (for GBClassifier with 3+ classes, the softmax
+        counterpart of a binary loss).
+    init_score_ : float or ndarray of shape (K,)
+        The start, ``loss_.init_score`` of the training labels; added to the margin at
+        predict time.
+    booster_ : xgboost.Booster, lightgbm.Booster or list of lightgbm.Booster
+        The backend's model (LightGBM multi-quantile: one per alpha). Its own ``predict``
+        leaves ``init_score_`` out on LightGBM.
+    best_iteration_ : int
+        The round kept: the best one with early stopping, else the last.
+    evals_result_ : dict
+        The metric of every round on each ``eval_set`` ("validation_0", ...).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Where ``X`` was a DataFrame."""
+_EXAMPLES = {
+    GBRegressor: """
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gbobjectives as gb
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(400, 3)); y = 10 * X[:, 0] + rng.standard_t(1.5, size=400)
+    >>> model = gb.GBRegressor(gb.Huber(), backend="lightgbm", n_estimators=50).fit(X, y)
+    >>> bool(np.median(np.abs(model.predict(X) - 10 * X[:, 0])) < 2.0)
+    True
+    >>> q = gb.GBRegressor(gb.Quantile([0.9, 0.1]), n_estimators=50).fit(X, y).predict(X)
+    >>> q.shape, bool((q[:, 0] >= q[:, 1]).all())  # columns in the order given, never crossing
+    ((400, 2), True)
+    """,
+    GBClassifier: """
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gbobjectives as gb
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(400, 3)); y = np.where(X[:, 0] + rng.normal(size=400) > 1.5, "yes", "no")
+    >>> clf = gb.GBClassifier(gb.BinaryFocal(gamma=2.0), backend="lightgbm", n_estimators=30).fit(X, y)
+    >>> clf.classes_.tolist(), bool(np.allclose(clf.predict_proba(X).sum(axis=1), 1))
+    (['no', 'yes'], True)
+    >>> y3 = np.digitize(X[:, 1], [-0.5, 0.5])
+    >>> clf3 = gb.GBClassifier(gb.BinaryFocal(gamma=2.0), n_estimators=10).fit(X, y3)
+    >>> clf3.loss_  # a binary loss given 3 classes: its softmax counterpart
+    SoftmaxFocal(n_classes=3, gamma=2.0, alpha=None, min_hessian=1e-06)
+    """,
+}
+for _cls in (GBRegressor, GBClassifier):
+    _cls.__doc__ = _cls.__doc__.rstrip() + "\n\n" + _PARAMETERS + _ATTRIBUTES + _EXAMPLES[_cls]
 
 
 def expected_failed_checks(estimator) -> dict[str, str]:
@@ -565,6 +719,25 @@ def expected_failed_checks(estimator) -> dict[str, str]:
       Its built-in objectives round the same way.
     - A multi-quantile loss predicts (n_samples, n_alphas) for a 1-d target, which the checks
       that compare predictions to y's shape do not allow.
+
+    Parameters
+    ----------
+    estimator : GBRegressor or GBClassifier
+        The estimator to be checked (unfitted).
+
+    Returns
+    -------
+    dict of str to str
+        The name of each check expected to fail, and why.
+
+    Examples
+    --------
+    >>> import gbobjectives as gb
+    >>> sorted(gb.expected_failed_checks(gb.GBRegressor(backend="lightgbm")))
+    []
+    >>> sorted(gb.expected_failed_checks(gb.GBRegressor(backend="xgboost")))
+    ['check_sample_weight_equivalence_on_dense_data', 'check_sample_weight_equivalence_on_sparse_data']
+    >>> # check_estimator(est, expected_failed_checks=gb.expected_failed_checks(est))
     """
     out = {}
     if getattr(estimator, "backend", None) == "xgboost":

@@ -77,7 +77,27 @@ class SklearnObjective:
     parameter value that has ``get_params`` into ``objective__delta``-style keys and forward
     them to the booster, which warns that they are unused (XGBoost: a UserWarning on every
     fit). This wrapper has no ``get_params``; it pickles and clones with the estimator.
-    Signature: three parameters, the third named ``sample_weight`` (see ``Loss.__call__``).
+    Signature: three parameters, the third named ``sample_weight`` (see ``Loss.__call__``),
+    which both scikit-learn APIs accept (XGBoost passes the weight by keyword, LightGBM as
+    the third positional argument).
+
+    Parameters
+    ----------
+    loss : Loss
+        The loss to train on.
+
+    Examples
+    --------
+    >>> import numpy as np, xgboost as xgb
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import SklearnObjective
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 3)); y = 5 * X[:, 0] + rng.normal(size=200)
+    >>> objective = SklearnObjective(gb.Huber(delta=1.0))
+    >>> grad, hess = objective(y, np.zeros(200))  # float32 arrays, as the frameworks want
+    >>> grad.dtype, bool((hess > 0).all())
+    (dtype('float32'), True)
+    >>> model = xgb.XGBRegressor(n_estimators=10, objective=objective, base_score=0.0).fit(X, y)
     """
 
     def __init__(self, loss):
@@ -107,10 +127,24 @@ class _MetricAdapter:
         self.__name__ = self.name  # XGBoost's sklearn API names the metric by __name__
 
     def value(self, y_true, raw, sample_weight=None) -> float:
-        """The metric of these margins. A multi-quantile loss's predictions have a column per
-        alpha, made non-crossing as ``GBRegressor.predict`` makes them: the metric is evaluated
-        on each column (against that column of 2-D labels) and their mean is the one value,
-        on both backends, for the history and early stopping."""
+        """The metric of these margins.
+
+        A multi-quantile loss's predictions have a column per alpha, made non-crossing as
+        ``GBRegressor.predict`` makes them: the metric is evaluated on each column (against that
+        column of 2-D labels) and their mean is the one value, on both backends, for the history
+        and early stopping.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n,), or (n, K)
+        raw : array-like of shape (n,) or (n, K)
+            Raw margins, as the frameworks hand them to a metric.
+        sample_weight : array-like of shape (n,), optional
+
+        Returns
+        -------
+        float
+        """
         w = weights_or_none(sample_weight)
         if self.loss is None:
             return float(self.func(y_true, raw, sample_weight=w))

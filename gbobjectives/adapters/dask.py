@@ -20,6 +20,10 @@ What does need care:
   computed per worker: there is no collective to reduce them with from Python.
 
 Requires ``pip install gbobjectives[dask]`` (dask, distributed, pyarrow).
+
+Public: ``init_score``, ``class_counts``, ``fixed_for``, ``xgboost_params``,
+``custom_metric``. They take Dask arrays or series and compute with the scheduler in use
+(a ``distributed.Client`` or Dask's local one).
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from .. import metrics as _metrics
 from .._objective import labels_of
 from .._validation import check_sample_weight
 from . import xgboost as _xgb
+
+__all__ = ["init_score", "class_counts", "fixed_for", "xgboost_params", "custom_metric"]
 
 
 def _blocks_sum(func, y, w=None):
@@ -50,7 +56,37 @@ def init_score(loss, y, sample_weight=None, *, tol=1e-10, max_iter=200):
     """``loss.init_score`` of a distributed (Dask array or series) ``y``, from reductions only.
 
     A loss whose class overrides ``init_score`` is given the labels themselves: they are
-    gathered to this process (8 bytes a row) and its own ``init_score`` is called."""
+    gathered to this process (8 bytes a row) and its own ``init_score`` is called.
+
+    Parameters
+    ----------
+    loss : Loss
+        The loss.
+    y : dask.array.Array or dask.dataframe.Series
+        The distributed training labels.
+    sample_weight : dask.array.Array or dask.dataframe.Series, optional
+        The distributed weights, chunked like ``y`` or not.
+    tol : float, default 1e-10
+        The bisection's relative tolerance (regression losses).
+    max_iter : int, default 200
+        The bisection's largest number of steps.
+
+    Returns
+    -------
+    float or ndarray of shape (K,)
+        What ``loss.init_score`` returns on all the labels at once.
+
+    Examples
+    --------
+    >>> import dask.array as da, numpy as np
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import dask as gbd
+    >>> y = np.array([1.0, 2.0, 3.0, 100.0] * 250)
+    >>> yd = da.from_array(y, chunks=300)  # four shards of unequal size
+    >>> loss = gb.Huber(delta=1.0)
+    >>> bool(abs(gbd.init_score(loss, yd) - loss.init_score(y)) < 1e-8)
+    True
+    """
     if loss._calls_public("init_score"):
         import dask
 
@@ -111,6 +147,28 @@ def class_counts(loss, y, sample_weight=None) -> np.ndarray:
     counts over the workers itself. LightGBM on Dask has no collective reachable from Python,
     so each worker would see only its shard's counts; the objective refuses that, and these
     counts, computed from the whole data by one reduction, are the fix.
+
+    Parameters
+    ----------
+    loss : Loss
+        A classification loss, or a ``ClassBalanced`` one (its base loss's classes count).
+    y : dask.array.Array or dask.dataframe.Series
+        The distributed labels (0..K-1).
+    sample_weight : dask.array.Array or dask.dataframe.Series, optional
+        The distributed weights: counts are sums of weights.
+
+    Returns
+    -------
+    ndarray of shape (K,)
+
+    Examples
+    --------
+    >>> import dask.array as da, numpy as np
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import dask as gbd
+    >>> yd = da.from_array(np.array([0, 1, 1, 2, 2, 2] * 100), chunks=250)
+    >>> gbd.class_counts(gb.SoftmaxCrossEntropy(n_classes=3), yd)
+    array([100., 200., 300.])
     """
     base = getattr(loss, "base_loss", loss)
     k = 2 if base.task == "binary" else base.n_outputs
@@ -132,7 +190,34 @@ def fixed_for(loss, y, sample_weight=None):
     count as weight); a residual scale from the same rows (``sample_rows``) that the in-memory
     ``fixed_for`` reads (at most 8,192, gathered to this process) around the start from all
     the rows (``init_score``). So the result equals ``loss.fixed_for`` on the concatenated
-    labels."""
+    labels, up to the tolerance of the start's bisection (``init_score``'s ``tol``).
+
+    Parameters
+    ----------
+    loss : Loss
+        The training's loss.
+    y : dask.array.Array or dask.dataframe.Series
+        The distributed training labels.
+    sample_weight : dask.array.Array or dask.dataframe.Series, optional
+        The distributed training weights.
+
+    Returns
+    -------
+    Loss
+        A new loss of the same class with the parameter fixed (the loss itself, copied, when
+        it derives nothing).
+
+    Examples
+    --------
+    >>> import dask.array as da, numpy as np
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import dask as gbd
+    >>> y = np.array([1.0, 2.0, 3.0, 100.0] * 250)
+    >>> yd = da.from_array(y, chunks=300)  # four shards of unequal size
+    >>> loss = gb.Huber()
+    >>> round(gbd.fixed_for(loss, yd).delta, 6), loss.fixed_for(y).delta  # start by bisection
+    (98.0, 98.0)
+    """
     from ..losses._regression import sample_rows
 
     if loss._derived_param() is None:
@@ -197,7 +282,36 @@ def _blocks_min_max(y):
 
 
 def xgboost_params(loss, y, sample_weight=None, **extra) -> dict:
-    """``gbobjectives.adapters.xgboost.params`` with the start from the distributed labels."""
+    """``gbobjectives.adapters.xgboost.params`` with the start from the distributed labels.
+
+    Parameters
+    ----------
+    loss : Loss
+        The loss that will be the objective of ``xgboost.dask.train``.
+    y : dask.array.Array or dask.dataframe.Series
+        The distributed training labels.
+    sample_weight : dask.array.Array or dask.dataframe.Series, optional
+        The distributed training weights.
+    **extra
+        Other XGBoost parameters, merged last.
+
+    Returns
+    -------
+    dict
+        ``objective``, ``base_score`` (from :func:`init_score`), ``num_class`` or
+        ``num_target``, and ``extra``.
+
+    Examples
+    --------
+    >>> import dask.array as da, numpy as np
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import dask as gbd
+    >>> y = np.array([1.0, 2.0, 3.0, 100.0] * 250)
+    >>> yd = da.from_array(y, chunks=300)  # four shards of unequal size
+    >>> p = gbd.xgboost_params(gb.Huber(delta=1.0), yd, max_depth=3)
+    >>> p["objective"], round(p["base_score"], 6), p["max_depth"]
+    ('reg:squarederror', 2.5, 3)
+    """
     init = init_score(loss, y, sample_weight)
     return {**_xgb._objective_params(loss), "base_score": _xgb._base_score_of(loss, init), **extra}
 
@@ -220,7 +334,41 @@ _DECOMPOSABLE = {_metrics.mape: _mape_sums, _metrics.smape: _smape_sums}
 
 class custom_metric(_xgb.custom_metric):  # noqa: N801 - named after the xgboost argument
     """``custom_metric=`` for ``xgboost.dask.train``: global for ``mape``, ``smape`` and the
-    mean loss (``func=None``), by an allreduce of sums over the workers."""
+    mean loss (``func=None``), by an allreduce of sums over the workers.
+
+    Any other function is evaluated on each worker's shard, as XGBoost does.
+
+    Parameters
+    ----------
+    func : callable, optional
+        :func:`gbobjectives.mape`, :func:`gbobjectives.smape` (global), another metric
+        ``func(y_true, y_pred, sample_weight=None)`` (per worker), or None for the mean loss.
+    loss : Loss, optional
+        The training's loss (required with ``func=None``). For the mean loss, its
+        data-derived parameters must be fixed: pass ``gbd.fixed_for(loss, y_train)``.
+    maximize : bool, default False
+        Whether higher is better.
+    name : str, optional
+        The metric's name; ``func.__name__``, or "loss" for the mean loss.
+
+    Raises
+    ------
+    ValueError
+        ``func=None`` without a loss, or with a loss whose loss value depends on a parameter
+        that it would derive from each worker's shard (``Huber()``, ``ClassBalanced(None)``).
+
+    Examples
+    --------
+    >>> import dask.array as da, numpy as np
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import dask as gbd
+    >>> y = np.array([1.0, 2.0, 3.0, 100.0] * 250)
+    >>> yd = da.from_array(y, chunks=300)  # four shards of unequal size
+    >>> metric = gbd.custom_metric(gb.mape, gb.Huber())  # global: sums allreduced
+    >>> metric.name
+    'mape'
+    >>> mean_loss = gbd.custom_metric(None, gbd.fixed_for(gb.Huber(), yd))
+    """
 
     def __init__(self, func=None, loss=None, *, maximize=False, name=None):
         self._sums = _DECOMPOSABLE.get(func)

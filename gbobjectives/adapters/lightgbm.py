@@ -16,6 +16,10 @@ LightGBM starts a custom objective from 0 (``boost_from_average`` is ignored), a
 ``bake_init_score`` adds it to the leaves of the first iteration's trees, so the booster
 carries it (through save, load and pickle too). Multi-output regression is not possible
 (no multi-output trees): one model per quantile.
+
+Public: ``init_score_rows``, ``bake_init_score``, ``sklearn_params``, ``feval``,
+``eval_metric``, ``early_stopping``. The rest (``train``, ``Model``, ...) serves the
+estimators.
 """
 
 from __future__ import annotations
@@ -27,9 +31,33 @@ from .. import _engine
 from .._objective import weights_or_none
 from ._common import SklearnObjective, _MetricAdapter, boost_renewing, check_eval_sets
 
+__all__ = ["init_score_rows", "bake_init_score", "sklearn_params", "feval", "eval_metric", "early_stopping"]
+
 
 def init_score_rows(init, n: int) -> np.ndarray:
-    """The constant start repeated for n rows, as ``Dataset(init_score=...)`` wants it."""
+    """The constant start repeated for n rows, as ``Dataset(init_score=...)`` wants it.
+
+    Parameters
+    ----------
+    init : float or array-like of shape (K,)
+        The start, ``loss.init_score(y_train)``: one margin, or one per class or quantile.
+    n : int
+        The number of rows of the Dataset.
+
+    Returns
+    -------
+    ndarray of shape (n,) or (n, K)
+        A new float64 array (LightGBM reads a 2-d init score as one column per class).
+
+    Examples
+    --------
+    >>> from gbobjectives.adapters import lightgbm as gbl
+    >>> gbl.init_score_rows(2.5, 3)
+    array([2.5, 2.5, 2.5])
+    >>> gbl.init_score_rows([0.1, -0.2], 2)
+    array([[ 0.1, -0.2],
+           [ 0.1, -0.2]])
+    """
     init = np.asarray(init, dtype=np.float64)
     return np.full(n, float(init)) if init.ndim == 0 else np.tile(init, (n, 1))
 
@@ -49,6 +77,40 @@ def bake_init_score(booster, init) -> None:
 
     ``GBRegressor`` / ``GBClassifier`` do not bake: they add the start to the margin at predict
     time, which works for every kind of model.
+
+    Parameters
+    ----------
+    booster : lightgbm.Booster
+        The trained booster (``model.booster_`` for the scikit-learn API); changed in place.
+    init : float or array-like of shape (K,)
+        The start it was trained from (``loss.init_score(y_train)``).
+
+    Returns
+    -------
+    None
+        The booster is changed in place.
+
+    Raises
+    ------
+    ValueError
+        On a second call, a ``linear_tree`` model, or an ``init`` whose size is not the
+        number of trees per iteration.
+
+    Examples
+    --------
+    >>> import lightgbm as lgb, numpy as np
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import lightgbm as gbl
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 3)); y = 50 + 10 * X[:, 0] + rng.normal(size=300)
+    >>> loss = gb.Huber()
+    >>> init = loss.init_score(y)
+    >>> train = lgb.Dataset(X, y, init_score=gbl.init_score_rows(init, 300))
+    >>> booster = lgb.train({"objective": loss, "verbose": -1}, train, 20)
+    >>> before = booster.predict(X, raw_score=True)  # the start left out
+    >>> gbl.bake_init_score(booster, init)
+    >>> bool(np.allclose(booster.predict(X, raw_score=True), before + init))
+    True
     """
     if getattr(booster, "_gbobjectives_baked_init", None) is not None:
         raise ValueError(
@@ -77,15 +139,73 @@ def bake_init_score(booster, init) -> None:
 def sklearn_params(loss) -> dict:
     """Keyword arguments for ``LGBMRegressor`` / ``LGBMClassifier(**kw)``.
 
-    The loss wrapped in ``SklearnObjective``, so that its hyperparameters are not forwarded
-    to LightGBM as unknown ``objective__*`` parameters. The start goes to ``fit``:
-    ``init_score=init_score_rows(loss.init_score(y), len(y))``, then ``bake_init_score``.
+    Parameters
+    ----------
+    loss : Loss
+        The loss that will be the objective.
+
+    Returns
+    -------
+    dict
+        ``objective``: the loss wrapped in :class:`~gbobjectives.adapters.SklearnObjective`,
+        so that its hyperparameters are not forwarded to LightGBM as unknown
+        ``objective__*`` parameters. The start goes to ``fit``:
+        ``init_score=init_score_rows(loss.init_score(y), len(y))``, then
+        :func:`bake_init_score`. ``LGBMClassifier.predict_proba`` returns raw scores with a
+        custom objective: use ``loss.predict`` on them, or ``GBClassifier``.
+
+    Examples
+    --------
+    >>> import lightgbm as lgb, numpy as np
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import lightgbm as gbl
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 3)); y = 50 + 10 * X[:, 0] + rng.normal(size=300)
+    >>> loss = gb.PseudoHuber()
+    >>> init = loss.init_score(y)
+    >>> model = lgb.LGBMRegressor(n_estimators=30, verbose=-1, **gbl.sklearn_params(loss))
+    >>> model = model.fit(X, y, init_score=gbl.init_score_rows(init, len(y)))
+    >>> gbl.bake_init_score(model.booster_, init)
+    >>> bool(np.mean(np.abs(model.predict(X) - y)) < np.mean(np.abs(y - np.median(y))))
+    True
     """
     return {"objective": SklearnObjective(loss)}
 
 
 class feval(_MetricAdapter):  # noqa: N801 - named after the lightgbm.train argument
-    """``feval=`` for ``lightgbm.train``: ``f(preds, eval_data) -> (name, value, is_higher_better)``."""
+    """``feval=`` for ``lightgbm.train``: ``f(preds, eval_data) -> (name, value, is_higher_better)``.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(y_true, y_pred, sample_weight=None) -> float``, such as
+        :func:`gbobjectives.mape`.
+    loss : Loss, optional
+        The training's loss: LightGBM hands a custom metric raw scores, which go through
+        ``loss.predict`` first. Without it, ``func`` sees raw scores.
+    maximize : bool, default False
+        Whether higher is better (returned as ``is_higher_better``).
+    name : str, optional
+        The metric's name; ``func.__name__`` by default.
+
+    Examples
+    --------
+    >>> import lightgbm as lgb, numpy as np
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import lightgbm as gbl
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 3)); y = 50 + 10 * X[:, 0] + rng.normal(size=300)
+    >>> loss = gb.LogCosh()
+    >>> init = loss.init_score(y[:200])
+    >>> train = lgb.Dataset(X[:200], y[:200], init_score=gbl.init_score_rows(init, 200))
+    >>> valid = lgb.Dataset(X[200:], y[200:], init_score=gbl.init_score_rows(init, 100), reference=train)
+    >>> history = {}
+    >>> params = {"objective": loss, "metric": "None", "verbose": -1}
+    >>> booster = lgb.train(params, train, 30, valid_sets=[valid], feval=gbl.feval(gb.mape, loss),
+    ...                     callbacks=[lgb.record_evaluation(history)])
+    >>> bool(history["valid_0"]["mape"][-1] < 0.1)
+    True
+    """
 
     def __call__(self, preds, dataset):
         w = weights_or_none(dataset.get_weight())
@@ -97,6 +217,34 @@ class eval_metric(_MetricAdapter):  # noqa: N801 - named after the sklearn argum
 
     Three positional parameters: LightGBM passes the weights third (it picks the convention
     by the parameter count).
+
+    Parameters
+    ----------
+    func : callable
+        ``func(y_true, y_pred, sample_weight=None) -> float``.
+    loss : Loss, optional
+        The training's loss: raw scores go through ``loss.predict`` first.
+    maximize : bool, default False
+        Whether higher is better.
+    name : str, optional
+        The metric's name; ``func.__name__`` by default.
+
+    Examples
+    --------
+    >>> import lightgbm as lgb, numpy as np
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import lightgbm as gbl
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 3)); y = 50 + 10 * X[:, 0] + rng.normal(size=300)
+    >>> loss = gb.Huber()
+    >>> init = loss.init_score(y[:200])
+    >>> model = lgb.LGBMRegressor(n_estimators=30, metric="None", verbose=-1, **gbl.sklearn_params(loss))
+    >>> model = model.fit(X[:200], y[:200], init_score=gbl.init_score_rows(init, 200), eval_X=(X[200:],),
+    ...                   eval_y=(y[200:],), eval_init_score=[gbl.init_score_rows(init, 100)],
+    ...                   eval_metric=gbl.eval_metric(gb.smape, loss))
+    >>> smape = model.evals_result_["valid_0"]["smape"]
+    >>> bool(smape[-1] < smape[0])
+    True
     """
 
     def __call__(self, y_true, y_pred, weight):
@@ -203,6 +351,30 @@ class early_stopping:  # noqa: N801 - a callback, named as lightgbm.early_stoppi
     the first set, while the last set's argmin was 5. This callback follows one set (the
     last, or ``data_name``), so one rule holds on both backends and every path. Make one per
     training run (it keeps that run's best round).
+
+    Parameters
+    ----------
+    rounds : int
+        Stop after this many rounds without improvement of the followed set's first metric.
+    data_name : str, optional
+        The validation set to follow, by its name; the last one by default.
+
+    Examples
+    --------
+    >>> import lightgbm as lgb, numpy as np
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import lightgbm as gbl
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 3)); y = 50 + 10 * X[:, 0] + rng.normal(size=300)
+    >>> loss = gb.Huber()
+    >>> init = loss.init_score(y[:200])
+    >>> train = lgb.Dataset(X[:200], y[:200], init_score=gbl.init_score_rows(init, 200))
+    >>> valid = lgb.Dataset(X[200:], y[200:], init_score=gbl.init_score_rows(init, 100), reference=train)
+    >>> params = {"objective": loss, "metric": "None", "verbose": -1}
+    >>> booster = lgb.train(params, train, 1000, valid_sets=[valid], feval=gbl.feval(gb.mape, loss),
+    ...                     callbacks=[gbl.early_stopping(5)])
+    >>> 0 < booster.best_iteration < 1000
+    True
     """
 
     def __init__(self, rounds: int, *, data_name: str | None = None):

@@ -14,6 +14,9 @@ Why ``params`` sets ``objective`` although ``obj=`` supplies the gradients: it f
 and what the built-in metrics see. It must never be ``reg:quantileerror`` or
 ``reg:absoluteerror``: those rewrite leaf values whatever ``obj=`` returns. With a custom
 objective XGBoost does not estimate ``base_score``; it stays 0.5 unless given.
+
+Public: ``params``, ``sklearn_params``, ``base_score``, ``custom_metric``, ``eval_metric``,
+``early_stopping``. The rest (``train``, ``Model``, ...) serves the estimators.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import xgboost
 from .._objective import labels_of, weights_or_none
 from ._common import SklearnObjective, _MetricAdapter, boost_renewing, check_eval_sets, has_varying_feature
 
+__all__ = ["params", "sklearn_params", "base_score", "custom_metric", "eval_metric", "early_stopping"]
+
 _OBJECTIVE_PARAM = {
     "regression": "reg:squarederror",
     "binary": "binary:logistic",
@@ -32,10 +37,32 @@ _OBJECTIVE_PARAM = {
 
 
 def base_score(loss, y_true, sample_weight=None):
-    """``loss.init_score`` in the output space of the objective param ``params`` sets.
+    """``loss.init_score`` in the output space of the objective param that ``params`` sets.
 
-    A float for single-output losses (a probability for binary ones), a list of K margins for
-    multi-class (``multi:softprob`` takes its vector base_score as margins) and multi-quantile.
+    Parameters
+    ----------
+    loss : Loss
+        The loss that will be the objective.
+    y_true : array-like of shape (n_samples,)
+        The training labels.
+    sample_weight : array-like of shape (n_samples,), optional
+        The training weights.
+
+    Returns
+    -------
+    float or list of float
+        A float for single-output losses (for a binary loss a probability, which is what
+        ``binary:logistic`` takes), a list of K margins for multi-class (``multi:softprob``
+        takes a vector base_score as margins) and multi-quantile losses.
+
+    Examples
+    --------
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import xgboost as gbx
+    >>> round(gbx.base_score(gb.Huber(delta=1.0), [1.0, 2.0, 3.0, 100.0]), 9)  # the Huber M-estimate
+    2.5
+    >>> round(gbx.base_score(gb.Logistic(), [0, 0, 0, 1]), 6)  # a probability
+    0.25
     """
     return _base_score_of(loss, loss.init_score(y_true, sample_weight))
 
@@ -67,9 +94,46 @@ def _loss_params(loss, y_true, sample_weight=None) -> dict:
 def params(loss, y_true, sample_weight=None, **extra) -> dict:
     """Parameters for ``xgboost.train(params, dtrain, obj=loss)`` that suit ``loss``.
 
-    Sets ``objective`` (see the module docstring), ``base_score`` from ``loss.init_score``,
-    and ``num_class`` or ``num_target`` for multi-output losses. ``extra`` is merged last
-    (anything but ``objective``, which must stay consistent with the loss).
+    Parameters
+    ----------
+    loss : Loss
+        The loss that will be the objective (``obj=loss``).
+    y_true : array-like of shape (n_samples,)
+        The training labels, for the start.
+    sample_weight : array-like of shape (n_samples,), optional
+        The training weights, for the start.
+    **extra
+        Other XGBoost parameters, merged last (``max_depth=4``, ``eta=0.1``, ...).
+
+    Returns
+    -------
+    dict
+        ``objective`` (the string that fixes what ``Booster.predict`` returns and what space
+        ``base_score`` is in: ``reg:squarederror``, ``binary:logistic`` or
+        ``multi:softprob``), ``base_score`` from ``loss.init_score``, and ``num_class`` or
+        ``num_target`` for multi-output losses, with ``extra``.
+
+    Raises
+    ------
+    ValueError
+        If ``extra`` has an ``objective``: it must match the loss's link, and
+        ``reg:quantileerror`` / ``reg:absoluteerror`` would rewrite every leaf.
+
+    Examples
+    --------
+    >>> import numpy as np, xgboost as xgb
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import xgboost as gbx
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(200, 3)); y = 50 + 10 * X[:, 0] + rng.standard_t(2, size=200)
+    >>> loss = gb.Huber(delta=2.0)
+    >>> p = gbx.params(loss, y, max_depth=3)
+    >>> p["objective"], round(p["base_score"], 2) == round(loss.init_score(y), 2)
+    ('reg:squarederror', True)
+    >>> booster = xgb.train(p, xgb.DMatrix(X, label=y), num_boost_round=20, obj=loss)
+    >>> pred = loss.predict(booster.predict(xgb.DMatrix(X), output_margin=True))
+    >>> bool(np.mean(np.abs(pred - y)) < np.mean(np.abs(y - np.median(y))))
+    True
     """
     if "objective" in extra:
         raise ValueError(
@@ -83,8 +147,36 @@ def params(loss, y_true, sample_weight=None, **extra) -> dict:
 def sklearn_params(loss, y_true, sample_weight=None) -> dict:
     """Keyword arguments for ``XGBRegressor`` / ``XGBClassifier(**kw)``: the objective and its start.
 
-    The objective is the loss wrapped in ``SklearnObjective`` (no unused-parameter warning).
-    XGBClassifier sets the objective param and num_class itself from the labels.
+    Parameters
+    ----------
+    loss : Loss
+        The loss that will be the objective.
+    y_true : array-like of shape (n_samples,)
+        The training labels, for the start.
+    sample_weight : array-like of shape (n_samples,), optional
+        The training weights, for the start.
+
+    Returns
+    -------
+    dict
+        ``objective``: the loss wrapped in :class:`~gbobjectives.adapters.SklearnObjective`
+        (so that its hyperparameters are not forwarded to the booster as unused
+        ``objective__delta`` parameters); ``base_score`` (see :func:`base_score`); for a
+        multi-quantile loss ``multi_strategy="one_output_per_tree"``. ``XGBClassifier`` sets
+        the objective string and ``num_class`` itself from the labels.
+
+    Examples
+    --------
+    >>> import numpy as np, xgboost as xgb
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import xgboost as gbx
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 3)); y = (X[:, 0] + rng.normal(size=300) > 1).astype(int)
+    >>> loss = gb.BinaryFocal(gamma=2.0)
+    >>> clf = xgb.XGBClassifier(n_estimators=20, **gbx.sklearn_params(loss, y)).fit(X, y)
+    >>> proba = clf.predict_proba(X)  # the sigmoid of the margin: probabilities
+    >>> bool(np.allclose(proba.sum(axis=1), 1) and ((proba >= 0) & (proba <= 1)).all())
+    True
     """
     out = {"objective": SklearnObjective(loss), "base_score": base_score(loss, y_true, sample_weight)}
     if loss.task == "regression" and loss.n_outputs > 1:
@@ -95,9 +187,39 @@ def sklearn_params(loss, y_true, sample_weight=None) -> dict:
 class custom_metric(_MetricAdapter):  # noqa: N801 - named after the xgboost.train argument
     """``custom_metric=`` for ``xgboost.train``: ``f(predt, dmatrix) -> (name, value)``.
 
-    Pass ``maximize=metric.maximize`` to ``xgboost.train`` or use ``early_stopping``: XGBoost
-    otherwise guesses the direction from the name (names starting with auc, pre, map, ndcg
-    are maximised, so "map_error" would be).
+    Pass ``maximize=metric.maximize`` to ``xgboost.train`` or use :func:`early_stopping`:
+    XGBoost otherwise guesses the direction from the name (names starting with auc, pre,
+    map, ndcg are maximised, so "map_error" would be).
+
+    Parameters
+    ----------
+    func : callable
+        ``func(y_true, y_pred, sample_weight=None) -> float``, such as
+        :func:`gbobjectives.mape` or a scikit-learn metric.
+    loss : Loss, optional
+        The training's loss: the raw margins XGBoost hands a custom metric go through
+        ``loss.predict`` first (probabilities, targets). Without it, ``func`` sees margins.
+    maximize : bool, default False
+        Whether higher is better (read by :func:`early_stopping`).
+    name : str, optional
+        The metric's name in the history; ``func.__name__`` by default.
+
+    Examples
+    --------
+    >>> import numpy as np, xgboost as xgb
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import xgboost as gbx
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 3)); y = 50 + 10 * X[:, 0] + rng.normal(size=300)
+    >>> loss = gb.LogCosh()
+    >>> dtrain, dvalid = xgb.DMatrix(X[:200], label=y[:200]), xgb.DMatrix(X[200:], label=y[200:])
+    >>> metric = gbx.custom_metric(gb.mape, loss)
+    >>> history = {}
+    >>> booster = xgb.train(gbx.params(loss, y[:200]), dtrain, 50, obj=loss, evals=[(dvalid, "valid")],
+    ...                     custom_metric=metric, callbacks=[gbx.early_stopping(5, metric)],
+    ...                     evals_result=history, verbose_eval=False)
+    >>> bool(min(history["valid"]["mape"]) < 0.1)  # MAPE of the predictions, not the margins
+    True
     """
 
     def __call__(self, predt, dmatrix):
@@ -108,7 +230,36 @@ class custom_metric(_MetricAdapter):  # noqa: N801 - named after the xgboost.tra
 class eval_metric(_MetricAdapter):  # noqa: N801 - named after the sklearn argument
     """``eval_metric=`` for ``XGBRegressor`` / ``XGBClassifier``.
 
-    ``f(y_true, y_pred, sample_weight=None) -> float``, named by ``__name__``.
+    XGBoost's scikit-learn API calls it as ``f(y_true, y_pred, sample_weight=None)`` and names
+    it by ``__name__``; the direction goes to :func:`early_stopping`.
+
+    Parameters
+    ----------
+    func : callable
+        ``func(y_true, y_pred, sample_weight=None) -> float``.
+    loss : Loss, optional
+        The training's loss: ``func`` then sees ``loss.predict(raw)`` (for a classifier,
+        P(y = 1) or the class probabilities), not the raw margin.
+    maximize : bool, default False
+        Whether higher is better.
+    name : str, optional
+        The metric's name; ``func.__name__`` by default.
+
+    Examples
+    --------
+    >>> import numpy as np, xgboost as xgb
+    >>> from sklearn.metrics import log_loss
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import xgboost as gbx
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(300, 3)); y = (X[:, 0] + rng.normal(size=300) > 1).astype(int)
+    >>> loss = gb.BinaryFocal(gamma=1.0)
+    >>> metric = gbx.eval_metric(log_loss, loss)
+    >>> clf = xgb.XGBClassifier(n_estimators=30, eval_metric=metric, **gbx.sklearn_params(loss, y))
+    >>> clf = clf.fit(X, y, eval_set=[(X, y)], verbose=False)
+    >>> logloss = clf.evals_result()["validation_0"]["log_loss"]
+    >>> bool(logloss[-1] < logloss[0] < 0.7)  # the log-loss of probabilities
+    True
     """
 
     def __call__(self, y_true, y_pred, sample_weight=None):
@@ -116,7 +267,32 @@ class eval_metric(_MetricAdapter):  # noqa: N801 - named after the sklearn argum
 
 
 def early_stopping(rounds: int, metric: _MetricAdapter, *, data_name=None, save_best=True):
-    """``xgboost.callback.EarlyStopping`` that goes the metric's way, whatever its name."""
+    """``xgboost.callback.EarlyStopping`` that goes the metric's way, whatever its name.
+
+    Parameters
+    ----------
+    rounds : int
+        Stop after this many rounds without improvement.
+    metric : custom_metric or eval_metric
+        The metric to follow; its ``name`` and ``maximize`` are used.
+    data_name : str, optional
+        The eval set to follow (XGBoost's default: the last one).
+    save_best : bool, default True
+        Keep the best iteration's model, not the last one's.
+
+    Returns
+    -------
+    xgboost.callback.EarlyStopping
+
+    Examples
+    --------
+    >>> import gbobjectives as gb
+    >>> from gbobjectives.adapters import xgboost as gbx
+    >>> metric = gbx.custom_metric(lambda y, p, sample_weight=None: 1.0, name="map_hit", maximize=False)
+    >>> callback = gbx.early_stopping(10, metric)  # minimised, although the name starts with "map"
+    >>> callback.maximize, callback.metric_name
+    (False, 'map_hit')
+    """
     return xgboost.callback.EarlyStopping(
         rounds=rounds,
         metric_name=metric.name,

@@ -65,6 +65,24 @@ class Loss:
     - ``hessian_exact``: True when the returned hessian is the true second derivative wherever
       it is above ``min_hessian`` (the floor that keeps it strictly positive). False when the
       loss returns a surrogate (constant, majoriser); the reason is written where it is made.
+
+    Every loss is also the objective itself: ``xgboost.train(..., obj=loss)``,
+    ``lightgbm.train({"objective": loss}, ...)`` and both scikit-learn APIs call it (see
+    ``__call__``). A loss of your own: the user guide's "Writing a loss of your own".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gbobjectives as gb
+    >>> loss = gb.LogCosh(scale=1.0)
+    >>> isinstance(loss, gb.Loss), loss.task, loss.hessian_exact  # irls: a surrogate hessian
+    (True, 'regression', False)
+    >>> y, raw = np.array([0.0, 1.0]), np.array([0.5, 0.5])
+    >>> grad, hess = loss.gradient_hessian(y, raw)
+    >>> step = 1e-6  # the gradient is the derivative of the loss
+    >>> numeric = (loss.loss(y, raw + step) - loss.loss(y, raw - step)) / (2 * step)
+    >>> bool(np.allclose(grad, numeric, atol=1e-8))
+    True
     """
 
     task = "regression"
@@ -113,7 +131,23 @@ class Loss:
         return [p.name for p in sig.parameters.values() if p.name != "self"]
 
     def get_params(self, deep: bool = True) -> dict:
-        """Hyperparameters by name, scikit-learn style (nested ones as ``outer__inner``)."""
+        """Hyperparameters by name, scikit-learn style (nested ones as ``outer__inner``).
+
+        Parameters
+        ----------
+        deep : bool, default True
+            Include the parameters of a nested loss (``ClassBalanced``'s ``base_loss__gamma``).
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> import gbobjectives as gb
+        >>> gb.ClassBalanced(gb.BinaryFocal(gamma=2.0)).get_params()["base_loss__gamma"]
+        2.0
+        """
         out = {}
         for name in self._param_names():
             value = getattr(self, name)
@@ -129,6 +163,33 @@ class Loss:
         The new values are checked together on a fresh instance first; only when every one is
         valid are they assigned (a refused ``set_params(delta=-2)`` leaves the loss as it was).
         Nested losses are updated in place (same object), as in scikit-learn.
+
+        Parameters
+        ----------
+        **params
+            Hyperparameters by name (``delta=2.0``, ``base_loss__gamma=1.0``).
+
+        Returns
+        -------
+        Loss
+            The loss itself.
+
+        Raises
+        ------
+        ValueError
+            A name the loss does not have, or a value it cannot take, naming both.
+
+        Examples
+        --------
+        >>> import gbobjectives as gb
+        >>> loss = gb.Huber(delta=1.0)
+        >>> loss.set_params(delta=2.0).delta
+        2.0
+        >>> try:
+        ...     loss.set_params(delta=-2.0)
+        ... except ValueError:
+        ...     print(loss.delta)  # unchanged
+        2.0
         """
         names = self._param_names()
         current = self.get_params(deep=False)
@@ -224,6 +285,17 @@ class Loss:
         ------
         ValueError
             A label the loss cannot take (NaN or inf; a class outside 0..K-1), naming it.
+
+        Examples
+        --------
+        >>> import gbobjectives as gb
+        >>> gb.Logistic().validate_y([0, 1, 1]).tolist()
+        [0.0, 1.0, 1.0]
+        >>> try:
+        ...     gb.Logistic().validate_y([0, 2])
+        ... except ValueError as e:
+        ...     print("refused")
+        refused
         """
         y = as_float_array("y_true", y_true)
         if not (self.task == "regression" and self.n_outputs > 1 and y.ndim == 2):
@@ -298,7 +370,24 @@ class Loss:
         return self._at(y, raw, w, _objective.collective())._weighted_grad_hess(y, raw, w)
 
     def gradient(self, y_true, raw_prediction, sample_weight=None) -> np.ndarray:
-        """``gradient_hessian(...)[0]`` (a subclass overrides ``gradient_hessian``, not this)."""
+        """``gradient_hessian(...)[0]`` (a subclass overrides ``gradient_hessian``, not this).
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n,)
+        raw_prediction : array-like of shape (n,) or (n, K)
+        sample_weight : array-like of shape (n,), optional
+
+        Returns
+        -------
+        ndarray of float64
+
+        Examples
+        --------
+        >>> import gbobjectives as gb
+        >>> gb.SquaredError().gradient([1.0], [3.0]).tolist()
+        [2.0]
+        """
         return self.gradient_hessian(y_true, raw_prediction, sample_weight)[0]
 
     def _objective_scale(self, y, raw, w, collective=None):
@@ -407,17 +496,38 @@ class Loss:
         return self._start(y, w)
 
     def fixed_for(self, y_true, sample_weight=None) -> Loss:
-        """This loss with every data-derived parameter fixed from a training run's labels, at
-        the start: the class counts of ``y_true``, a residual scale from the residuals at
-        ``init_score`` (for the robust losses, the ``residual_quantile`` quantile of
-        |y - median(y)|). A loss without such parameters returns itself.
+        """This loss with every data-derived parameter fixed from a training run's labels.
 
-        What a metric of that run should use: a loss with a derived parameter re-derives it
-        from whatever labels it is given, so evaluated on an eval set it would count the eval
-        set's classes and measure every round in a new scale. The estimators' default
-        early-stopping metric uses this; a metric of your own for ``xgboost.train`` or
+        Fixed at the start: the class counts of ``y_true``, a residual scale from the residuals at
+        ``init_score`` (for the robust losses, the ``residual_quantile`` quantile of
+        |y - median(y)|). What a metric of that run should use: a loss with a derived parameter
+        re-derives it from whatever labels it is given, so evaluated on an eval set it would
+        count the eval set's classes and measure every round in a new scale. The estimators'
+        default early-stopping metric uses this; a metric of your own for ``xgboost.train`` or
         ``lightgbm.train`` should evaluate ``fixed = loss.fixed_for(y_train)`` as
-        ``fixed.loss(y_eval, raw)``. Returns a new object; the loss itself never changes."""
+        ``fixed.loss(y_eval, raw)``.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,)
+            The training labels.
+        sample_weight : array-like of shape (n_samples,), optional
+            The training weights.
+
+        Returns
+        -------
+        Loss
+            A new object (the loss itself never changes); a loss without such parameters returns
+            itself.
+
+        Examples
+        --------
+        >>> import gbobjectives as gb
+        >>> gb.ClassBalanced(gb.Logistic(), beta=0.9).fixed_for([0, 0, 0, 1]).class_counts.tolist()
+        [3.0, 1.0]
+        >>> gb.Huber(delta=2.0).fixed_for([1.0, 5.0]).delta  # nothing to derive
+        2.0
+        """
         y = self.validate_y(y_true)
         w = check_sample_weight(sample_weight, y.shape[0])
         if self._calls_public("init_score"):
@@ -434,6 +544,16 @@ class Loss:
 
     def predict(self, raw_prediction) -> np.ndarray:
         """The inverse link: targets (identity), P(y=1) (sigmoid) or class probabilities (softmax).
+
+        Parameters
+        ----------
+        raw_prediction : array-like of shape (n,) or (n, K)
+            Raw margins, as the frameworks return them with ``output_margin=True`` /
+            ``raw_score=True`` (with the start added).
+
+        Returns
+        -------
+        ndarray of float64, of the margins' shape
 
         Examples
         --------
@@ -452,6 +572,31 @@ class Loss:
         has exactly three parameters, one named ``sample_weight``: LightGBM's sklearn API picks
         its calling convention by the parameter count (3: weights third), XGBoost's passes the
         weights by that keyword. See ``gbobjectives._objective``.
+
+        Parameters
+        ----------
+        arg0 : ndarray
+            The raw margins (``xgboost.train``, ``lightgbm.train``) or the labels (sklearn APIs).
+        arg1 : xgboost.DMatrix, lightgbm.Dataset or ndarray
+            The training data, whose labels and weights are read at every call, or the raw
+            margins (sklearn APIs).
+        sample_weight : ndarray, optional
+            The weights (sklearn APIs only).
+
+        Returns
+        -------
+        grad, hess : ndarray of float32, of the margins' shape
+            New arrays, times the weights; every hessian > 0 and finite.
+
+        Examples
+        --------
+        >>> import numpy as np, xgboost as xgb
+        >>> import gbobjectives as gb
+        >>> X = np.arange(20.0).reshape(10, 2); y = X[:, 0] * 3
+        >>> loss = gb.Huber(delta=1.0)
+        >>> grad, hess = loss(np.zeros(10, dtype=np.float32), xgb.DMatrix(X, label=y))
+        >>> grad.dtype, grad.shape, bool((hess > 0).all())
+        (dtype('float32'), (10,), True)
         """
         return _objective.call(self, arg0, arg1, sample_weight)
 

@@ -153,6 +153,16 @@ class Logistic(_BinaryLoss):
     Parameters
     ----------
     min_hessian : float in (0, 1], default 1e-16 (XGBoost's own floor for binary:logistic)
+
+    Examples
+    --------
+    >>> import gbobjectives as gb
+    >>> loss = gb.Logistic()
+    >>> grad, hess = loss.gradient_hessian([0, 1], [0.0, 0.0])
+    >>> grad.tolist(), hess.tolist()  # p - y and p (1 - p) at p = 0.5
+    ([0.5, -0.5], [0.25, 0.25])
+    >>> round(float(loss.init_score([0, 0, 0, 1])), 6)  # the log-odds of the positive share
+    -1.098612
     """
 
     def __init__(self, *, min_hessian=1e-16):
@@ -177,6 +187,18 @@ class BinaryFocal(_BinaryLoss):
     alpha : float in (0, 1) or None, default None
         Weight of the positive class (alpha_t = alpha for y = 1, 1 - alpha for y = 0).
     min_hessian : float in (0, 1], default 1e-6
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gbobjectives as gb
+    >>> focal = gb.BinaryFocal(gamma=2.0, alpha=0.25)
+    >>> g, h = focal.gradient_hessian([0, 1, 1], [-30.0, 0.0, 40.0])  # finite, h > 0, any margin
+    >>> bool(np.isfinite(g).all() and (h > 0).all())
+    True
+    >>> ce, f0 = gb.Logistic(), gb.BinaryFocal(gamma=0.0)  # gamma 0, no alpha: the cross-entropy
+    >>> bool(np.allclose(f0.loss([1], [0.3]), ce.loss([1], [0.3])))
+    True
     """
 
     def __init__(self, gamma=2.0, alpha=None, *, min_hessian=1e-6):
@@ -244,6 +266,24 @@ class SoftmaxCrossEntropy(_MulticlassLoss):
 
     XGBoost's multi:softprob returns 2 p (1 - p) and LightGBM's multiclass K/(K-1) p (1 - p):
     the exact diagonal differs from both by a constant factor.
+
+    Parameters
+    ----------
+    n_classes : int >= 2
+        K, the number of classes (and of margin columns).
+    min_hessian : float in (0, 1], default 1e-16
+        The floor that keeps every hessian strictly positive.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gbobjectives as gb
+    >>> loss = gb.SoftmaxCrossEntropy(n_classes=3)
+    >>> grad, hess = loss.gradient_hessian([0, 2], np.zeros((2, 3)))  # (n, K) arrays
+    >>> grad.round(4).tolist()
+    [[-0.6667, 0.3333, 0.3333], [0.3333, 0.3333, -0.6667]]
+    >>> loss.predict(np.array([[0.0, 0.0, np.log(2.0)]])).round(2).tolist()  # softmax
+    [[0.25, 0.25, 0.5]]
     """
 
     def __init__(self, n_classes, *, min_hessian=1e-16):
@@ -270,6 +310,17 @@ class SoftmaxFocal(_MulticlassLoss):
     gamma : float >= 0, default 2.0
     alpha : sequence of n_classes positive weights, or None
     min_hessian : float in (0, 1], default 1e-6
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gbobjectives as gb
+    >>> loss = gb.SoftmaxFocal(n_classes=3, gamma=2.0)
+    >>> grad, hess = loss.gradient_hessian([0, 1], np.array([[5.0, 0.0, 0.0], [5.0, 0.0, 0.0]]))
+    >>> grad.shape, bool((hess > 0).all())  # the well-classified row 0 gets a small gradient
+    ((2, 3), True)
+    >>> bool(np.abs(grad[0]).sum() < 0.01 * np.abs(grad[1]).sum())
+    True
     """
 
     def __init__(self, n_classes, gamma=2.0, alpha=None, *, min_hessian=1e-6):
@@ -316,6 +367,16 @@ class ClassBalanced(Loss):
         as the sum of the sample weights per class (the number of samples when unweighted),
         so that an integer weight acts as that many repeated rows.
     normalize : {"samples", "classes"}, default "samples"
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import gbobjectives as gb
+    >>> y = np.array([0] * 98 + [1] * 2)
+    >>> cb = gb.ClassBalanced(gb.BinaryFocal(gamma=2.0), beta=0.999)
+    >>> w = cb.class_weights(y)  # per-class weights, normalised so that the mean sample weight is 1
+    >>> bool(w[1] > 10 * w[0]), round(float(np.mean(w[y])), 9)
+    (True, 1.0)
     """
 
     def __init__(self, base_loss, beta=0.999, *, class_counts=None, normalize="samples"):
@@ -364,7 +425,27 @@ class ClassBalanced(Loss):
         return int(self.base_loss.n_classes)
 
     def class_weights(self, y_true=None, sample_weight=None) -> np.ndarray:
-        """The per-class weights, from ``class_counts`` or counted from ``y_true`` (and weights)."""
+        """The per-class weights, from ``class_counts`` or counted from ``y_true`` (and weights).
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n,), optional
+            The labels to count (with ``class_counts=None``).
+        sample_weight : array-like of shape (n,), optional
+            Counts are sums of weights.
+
+        Returns
+        -------
+        ndarray of shape (K,)
+            (1 - beta) / (1 - beta^n_c) per class, normalised as ``normalize`` says.
+
+        Examples
+        --------
+        >>> import gbobjectives as gb
+        >>> cb = gb.ClassBalanced(gb.Logistic(), beta=0.5, class_counts=[3, 1], normalize="classes")
+        >>> cb.class_weights().round(4).tolist()  # (1 - beta)/(1 - beta^n_c), summing to 2
+        [0.7273, 1.2727]
+        """
         if self.class_counts is not None:
             return self._weights_from_counts(np.asarray(self.class_counts, dtype=np.float64))
         if y_true is None:
@@ -423,7 +504,22 @@ class ClassBalanced(Loss):
         return self.base_loss._init(y, self._effective_weight(y, w))
 
     def predict(self, raw_prediction) -> np.ndarray:
-        """The base loss's ``predict`` (the link's inverse, or a subclass's own)."""
+        """The base loss's ``predict`` (the link's inverse, or a subclass's own).
+
+        Parameters
+        ----------
+        raw_prediction : array-like of shape (n,) or (n, K)
+
+        Returns
+        -------
+        ndarray of float64
+
+        Examples
+        --------
+        >>> import gbobjectives as gb
+        >>> gb.ClassBalanced(gb.Logistic()).predict([0.0]).tolist()
+        [0.5]
+        """
         return self.base_loss.predict(raw_prediction)
 
     def _plan(self, y, w):
