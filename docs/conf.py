@@ -22,6 +22,7 @@ import gbobjectives  # noqa: E402
 
 project = "gbobjectives"
 author = "the gbobjectives developers"
+copyright = "2026, the gbobjectives developers"  # noqa: A001 - the name Sphinx reads
 release = version = gbobjectives.__version__
 
 extensions = [
@@ -49,11 +50,13 @@ def _plain_bars(app, what, name, obj, options, lines):
     """The docstrings write absolute values as |r|, which reStructuredText reads as a
     substitution: escaped outside literal blocks (the formula blocks after "::")."""
     literal_indent = None
+    doctest = False  # a doctest block: from a ">>>" line to the next blank line
     for i, line in enumerate(lines):
         indent = len(line) - len(line.lstrip())
         if literal_indent is not None and line.strip() and indent <= literal_indent:
             literal_indent = None
-        if literal_indent is None:
+        doctest = line.lstrip().startswith(">>>") or (doctest and bool(line.strip()))
+        if literal_indent is None and not doctest:
             lines[i] = line.replace("|", "\\|")
             if line.rstrip().endswith("::"):
                 literal_indent = indent
