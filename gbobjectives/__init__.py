@@ -17,11 +17,15 @@ On top of the core:
 
 - ``gbobjectives.adapters``   the only modules that import xgboost / lightgbm / dask, lazily.
 - ``gbobjectives.estimators`` GBRegressor / GBClassifier (scikit-learn), on the adapters.
-- ``gbobjectives.cli``, ``gbobjectives.demo``: ``gbobjectives compare`` and ``logcosh-demo``.
+- ``gbobjectives.diagnosis``  ``diagnose``: checks anyone's custom objective (the framework
+                              calls in ``adapters/conventions.py``).
+- ``gbobjectives.cli``, ``gbobjectives.demo``: ``gbobjectives compare``, ``diagnose`` and
+  ``logcosh-demo``.
 
 Importing ``gbobjectives`` imports neither framework.
 """
 
+from .diagnosis import diagnose
 from .losses import (
     BinaryFocal,
     ClassBalanced,
@@ -67,4 +71,5 @@ __all__ = [
     "GBRegressor",
     "GBClassifier",
     "expected_failed_checks",
+    "diagnose",
 ]

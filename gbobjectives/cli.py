@@ -1,9 +1,10 @@
-"""The command line: ``gbobjectives compare`` (the main job) and ``gbobjectives logcosh-demo``.
+"""The command line: ``gbobjectives compare`` (the main job), ``diagnose`` and ``logcosh-demo``.
 
 ``gbobjectives`` with no arguments compares the regression losses on the bundled ``wage``
 data. Bad input ends with one line on stderr and exit status 2. This module only parses the
 arguments: each step of ``compare`` lives in ``gbobjectives.compare`` (tables, specs,
-protocol, scoring, verdict, report, plots, progress).
+protocol, scoring, verdict, report, plots, progress), of ``diagnose`` in
+``gbobjectives.diagnosis``.
 """
 
 from __future__ import annotations
@@ -73,6 +74,29 @@ def _parser():
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--out", help="directory for results.csv, results.md and PNG plots")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
+    g = sub.add_parser(
+        "diagnose", help="check a custom objective of your own for the mistakes the frameworks accept"
+    )
+    g.add_argument("objective", help="your objective: module:function, or file.py:function")
+    g.add_argument("data", help="a CSV file (or Parquet) of the rows to check it on")
+    g.add_argument("--target", required=True, help="the label column (text classes are encoded 0..K-1)")
+    g.add_argument(
+        "--framework",
+        choices=["xgboost", "lightgbm", "sklearn"],
+        default="xgboost",
+        help="whose calling convention the function is written for (default xgboost)",
+    )
+    g.add_argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a framework parameter you train with (num_class=3, base_score=0.5); repeatable",
+    )
+    g.add_argument("--init-score", help="the start you give the framework (K numbers with commas)")
+    g.add_argument("--outputs", type=int, help="K, the margin columns (default: num_class / num_target)")
+    g.add_argument("--link", choices=["identity", "log", "logit", "softmax"], help="default: from the labels")
+    g.add_argument("--loss", help="your loss function, loss(y_true, raw) -> per-row values (module:function)")
+    g.add_argument("--rounds", type=int, default=10, help="rounds of the short real training (0: none)")
     d = sub.add_parser("logcosh-demo", help="the second-order problems of log-cosh, and their fixes")
     d.add_argument("--out", help="directory for the figures and results")
     d.add_argument("--rounds", type=int, default=200)
@@ -221,10 +245,14 @@ def best_rows(rows, task):
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] not in ("compare", "logcosh-demo", "-h", "--help", "--version"):
+    if not argv or argv[0] not in ("compare", "diagnose", "logcosh-demo", "-h", "--help", "--version"):
         argv = ["compare", *argv]
     args = _parser().parse_args(argv)
     try:
+        if args.command == "diagnose":
+            from .diagnosis.command import run_diagnose
+
+            return run_diagnose(args)
         if args.command == "logcosh-demo":
             from .demo import run_logcosh_demo
 

@@ -1,0 +1,517 @@
+"""The checks of ``gbobjectives.diagnose``, one function per finding kind.
+
+Each takes a ``Probe`` (the objective as one framework calls it, the labels, the link and
+the framework's thresholds) and returns a list of ``Finding``. Nothing here imports a
+framework: the calls go through ``adapters.conventions``.
+
+The measurements, and why each is the one that matters:
+
+- ``sign``: a step of the margins against the gradient, small enough to be linear, must
+  bring each row's prediction closer to its label (for a loss given, lower the loss). A
+  flipped sign moves every row away: the trees then learn the opposite of the data.
+- ``hessian_nonpositive``: NaN, inf, zero or negative values at ordinary and extreme margins.
+  XGBoost trains silently on them (NaN predictions, or nothing learned), LightGBM gives a
+  constant model.
+- ``hessian_mismatch``: the hessian against central finite differences of the function's own
+  gradient (per row, per column), at two step sizes so that rows at a kink are left out.
+  A hessian *above* the derivative is a surrogate (a majoriser, as the "irls" and constant
+  hessians are): Newton steps are shorter, never longer, and it is not reported. A hessian
+  *below* it makes every Newton step longer than the loss asks for, by their ratio.
+- ``no_split``: at the start the trees are grown from, the sum of hessians against the
+  framework's ``min_child_weight`` / ``min_sum_hessian_in_leaf`` (under it a node cannot
+  split and XGBoost sets its leaf to 0), and, for regression, the Newton step of leaves of
+  similar rows (deciles of the residual) against their residual: a vanishing step learns
+  nothing in any practical number of rounds, an overshooting one explodes.
+- ``start``: the best constant margin of the function's loss, the root of its mean gradient,
+  against the framework's start, and the loss between them (the integral of the mean
+  gradient, so no loss function is needed).
+- ``layout``: for K outputs, the shape returned, and row locality: moving one row's margin
+  must change that row's gradient most; if it changes another row's, the function reads or
+  writes the (n, K) layout in the other order.
+- ``weights``: with weights present, the gradient and hessian must be scaled by them (the
+  frameworks do not multiply a custom objective's output by the weights).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..adapters.conventions import ObjectiveCallError
+from .findings import Finding
+
+# ---------------------------------------------------------------- links and distances
+
+
+def predict(link: str, margin: np.ndarray) -> np.ndarray:
+    if link == "identity":
+        return margin
+    if link == "log":
+        return np.exp(np.minimum(margin, 700.0))
+    if link == "logit":
+        return 1.0 / (1.0 + np.exp(-np.clip(margin, -700.0, 700.0)))
+    z = margin - margin.max(axis=1, keepdims=True)  # softmax
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def distance(link: str, y: np.ndarray, margin: np.ndarray) -> np.ndarray:
+    """Per row: how far the prediction of ``margin`` is from the label (0 = on it)."""
+    p = predict(link, margin)
+    if link == "softmax":
+        return 1.0 - p[np.arange(len(y)), y.astype(np.int64)]
+    return np.abs(y[:, None] - p).mean(axis=1)
+
+
+# ---------------------------------------------------------------- the checks
+
+
+def check_sign(probe) -> list[Finding]:
+    worst = None
+    for label, margin in probe.margins(("start", "typical")):
+        g, _, _ = probe.call(margin, exact=True)
+        moving = np.abs(g).max(axis=1) > 0
+        if not moving.any():
+            continue
+        eps = 1e-3 * probe.margin_scale / np.abs(g).max()
+        stepped = margin - eps * g
+        if probe.loss_func is not None:
+            before = float(np.sum(probe.user_loss(margin)))
+            after = float(np.sum(probe.user_loss(stepped)))
+            if after > before:
+                what = f"a step against the gradient raised your loss from {before:.6g} to {after:.6g}"
+                worst = (1.0, label, what)
+            continue
+        d0, d1 = probe.distance(margin), probe.distance(stepped)
+        changed = moving & (np.abs(d1 - d0) > 1e-12 * np.maximum(np.abs(d0), 1e-300))
+        if not changed.any():
+            continue
+        away = float(np.mean(d1[changed] > d0[changed]))
+        if worst is None or away > worst[0]:
+            what = f"a small step against the gradient moved {away:.0%} of the rows away from their labels"
+            worst = (away, label, what)
+    if worst is None or worst[0] <= 0.1:
+        return []
+    away, label, what = worst
+    severity = "error" if away > 0.5 else "warning"
+    return [
+        Finding(
+            "sign",
+            severity,
+            f"{what} (at the {label} margins)",
+            "boosting steps against the gradient, so the trees learn the opposite of the data"
+            + (" for those rows" if severity == "warning" else ""),
+            "return the derivative of the loss with respect to the prediction, d loss / d raw "
+            "(for squared error raw - y, not y - raw)",
+            {"fraction_away": away, "at": label},
+        )
+    ]
+
+
+def check_nonpositive(probe) -> list[Finding]:
+    out = []
+    bad_g = bad_h = 0
+    example = None
+    for label, margin in probe.margins(("start", "typical", "extreme")):
+        g, h, _ = probe.call(margin)
+        w = probe.weight_mask
+        gi = ~np.isfinite(g).all(axis=1)
+        hi = ~(np.isfinite(h) & (h > 0)).all(axis=1) & w
+        if gi.any() and bad_g < gi.sum():
+            bad_g = int(gi.sum())
+        if hi.any() and bad_h < hi.sum():
+            bad_h = int(hi.sum())
+            row = int(np.flatnonzero(hi)[0])
+            example = (label, row, float(h[row][~(np.isfinite(h[row]) & (h[row] > 0))][0]))
+    if bad_g:
+        out.append(
+            Finding(
+                "hessian_nonpositive",
+                "error",
+                f"the gradient is NaN or inf on {bad_g} of {probe.n} rows",
+                "XGBoost trains on it silently (predictions NaN or -inf), LightGBM gives a constant model",
+                "compute the gradient in a stable form (log1p, expm1, clipped exponents)",
+                {"rows_grad": bad_g},
+            )
+        )
+    if bad_h:
+        label, row, value = example
+        out.append(
+            Finding(
+                "hessian_nonpositive",
+                "error",
+                f"the hessian is NaN, inf, zero or negative on {bad_h} of {probe.n} rows "
+                f"(row {row} at the {label} margins: {value:.3g})",
+                "both frameworks train silently on it: nothing is learned where it is <= 0 "
+                "(XGBoost), or the model is constant (LightGBM)",
+                "floor the hessian at a small positive value (max(h, 1e-6)), or use a surrogate "
+                "that is positive (e.g. g / r, the 'irls' hessian)",
+                {"rows_hess": bad_h, "example_row": row, "example_value": value},
+            )
+        )
+    return out
+
+
+def check_hessian(probe) -> list[Finding]:
+    margin = probe.typical
+    _, h, _ = probe.call(margin, exact=True)
+    worst = None
+    # Only every 16th row is moved: a loss whose scale follows the residuals (a quantile of
+    # |r|) would otherwise see its scale move with the margins, and the finite difference
+    # would measure that too. A 16th of the rows moves such a scale a 16th as much.
+    moved = np.zeros(probe.n, dtype=bool)
+    moved[::16] = True
+    for k in range(probe.k):
+        step = probe.fd_step
+        e = np.zeros_like(margin)
+        e[moved, k] = 1.0
+        fd = []
+        for s in (step, 2 * step):
+            gp, _, _ = probe.call(margin + s * e, exact=True)
+            gm, _, _ = probe.call(margin - s * e, exact=True)
+            fd.append((gp[:, k] - gm[:, k]) / (2 * s))
+        fd1, fd2 = fd
+        size = np.maximum(np.abs(fd1), np.abs(fd2))
+        smooth = (np.abs(fd1 - fd2) <= 0.05 * size) & (size > 1e-12) & probe.weight_mask & moved
+        if smooth.sum() < max(5, 0.02 * probe.n):
+            continue
+        ratio = h[smooth, k] / fd1[smooth]
+        short = (fd1[smooth] > 0) & (ratio < 0.9)
+        share = float(short.mean())
+        if share > 0.05:
+            med = float(np.median(ratio[short]))
+            if worst is None or med < worst[1]:
+                worst = (k, med, share)
+    if worst is None:
+        return []
+    k, med, share = worst
+    column = f" (column {k})" if probe.k > 1 else ""
+    return [
+        Finding(
+            "hessian_mismatch",
+            "error" if med < 0.5 else "warning",
+            f"the hessian{column} is {med:.3g} times the derivative of your gradient (median, on "
+            f"{share:.0%} of the rows; finite differences)",
+            f"a leaf's Newton step -G/H is then {1 / max(med, 1e-300):.3g} times the step the loss asks "
+            "for: the fit overshoots and oscillates",
+            "return the derivative of your gradient (check it by finite differences), or a larger "
+            "surrogate; a hessian above the derivative only shortens the steps",
+            {"ratio": med, "share": share, "column": k},
+        )
+    ]
+
+
+def check_no_split(probe) -> list[Finding]:
+    out = []
+    g, h, _ = probe.call(probe.start_margin)
+    w = probe.weights_or_ones
+    if not (np.isfinite(h).all() and np.isfinite(g).all()):
+        return out
+    scale_up = probe.n_total / probe.n  # the rows the trees will see, when only a sample is probed
+    threshold, name = probe.min_hessian
+    total = h.sum(axis=0) * scale_up
+    k = int(np.argmin(total))
+    if total[k] < 2 * threshold:
+        out.append(
+            Finding(
+                "no_split",
+                "error",
+                f"at the start the hessians of all {probe.n_total} rows sum to {total[k]:.3g}"
+                + (f" (column {k})" if probe.k > 1 else "")
+                + f", under twice {name} = {threshold:g}",
+                "no node can split, so every tree is one leaf"
+                + (
+                    " and XGBoost sets it to 0: the predictions never move"
+                    if probe.framework == "xgboost"
+                    else ""
+                ),  # fmt: skip
+                "make the hessian scale-free (a scale parameter in the target's units, or the 'irls' "
+                "hessian g / r), start from the best constant, or lower " + name,
+                {"hessian_sum": float(total[k]), "threshold": threshold},
+            )
+        )
+        return out
+    if probe.link != "identity":
+        return out
+    # leaves of similar rows: deciles of the residual at the start
+    lam = probe.reg_lambda
+    ratios = []
+    for j in range(probe.k):
+        r = probe.y_cols[:, j] - probe.start_margin[:, j]
+        if not np.any(r):
+            continue
+        order = np.argsort(r, kind="stable")
+        for part in np.array_split(order, 10):
+            rb = r[part]
+            mean_r = float(np.average(rb, weights=w[part]))
+            if abs(mean_r) < 0.05 * float(np.median(np.abs(r))) or part.size < 2:
+                continue
+            hb = float(h[part, j].sum()) * scale_up
+            gb = float(g[part, j].sum()) * scale_up
+            step = 0.0 if hb < threshold else -gb / (hb + lam)
+            ratios.append((step / mean_r, mean_r, part.size))
+    if not ratios:
+        return out
+    values = np.array([r[0] for r in ratios])
+    med = float(np.median(values))
+    top = ratios[int(np.argmax(values))]
+    frozen = int(np.sum(values == 0.0))
+    if frozen > len(values) // 2:
+        out.append(
+            Finding(
+                "no_split",
+                "error",
+                f"at the start, {frozen} of {len(values)} leaves of similar residuals have hessians "
+                f"summing under {name} = {threshold:g}",
+                "those rows' leaves cannot move: the model never reaches them",
+                "use a hessian that stays positive where the residual is large (the 'irls' hessian "
+                "g / r), or lower " + name,
+                {"frozen_leaves": frozen, "leaves": len(values)},
+            )
+        )
+    elif med < 0.02:
+        out.append(
+            Finding(
+                "no_split",
+                "error" if med < 1e-3 else "warning",
+                f"a leaf's Newton step is {med:.2g} times its rows' mean residual (median over "
+                "leaves of similar residuals, at the start)",
+                f"at learning rate 0.1 the model needs about {min(1e9, 10 / max(med, 1e-12)):.3g} rounds to "
+                "close the residuals: it looks like nothing is learned",
+                "scale the gradient to the target's units (gbobjectives' Quantile multiplies it by the "
+                "mean |residual|), or use a hessian that follows the residual (g / r)",
+                {"step_ratio": med},
+            )
+        )
+    elif top[0] > 3.0:
+        out.append(
+            Finding(
+                "no_split",
+                "error" if top[0] > 10 else "warning",
+                f"a leaf's Newton step is {top[0]:.3g} times its rows' mean residual "
+                f"({top[1]:.3g}; leaves of similar residuals, at the start)",
+                "the leaves overshoot the labels and the fit oscillates or explodes (the exact "
+                "pseudo-Huber and log-cosh hessians do this far from the target)",
+                "use a hessian that makes the Newton step the residual (the 'irls' g / r), raise "
+                "lambda, or floor the hessian higher",
+                {"step_ratio": float(top[0])},
+            )
+        )
+    return out
+
+
+def check_start(probe) -> list[Finding]:
+    if probe.start_given:
+        return []
+    best = probe.best_constant()
+    if best is None:
+        return []
+    c0 = probe.start_margin[0]
+    gap = probe.loss_gap(c0, best)
+    off = float(np.max(np.abs(c0 - best)))
+    if off <= 0.1 * probe.margin_scale or gap is not None and gap <= 0:
+        return []
+    fmt = lambda v: ", ".join(f"{x:.4g}" for x in np.atleast_1d(v))  # noqa: E731
+    gap_text = "" if gap is None else f"; your loss is {gap:.4g} higher there (mean per row)"
+    return [
+        Finding(
+            "start",
+            "warning",
+            f"{probe.start_source} is {fmt(c0)}; the best constant for your loss is {fmt(best)}{gap_text}",
+            "the first trees are spent walking from the start to the data, and where the hessian "
+            "vanishes far from the target, nothing is learned at all",
+            "xgboost: params['base_score'] = the best constant; lightgbm: "
+            "Dataset(init_score=...) and add it to Booster.predict(raw_score=True)",
+            {"start": np.atleast_1d(c0).tolist(), "best": np.atleast_1d(best).tolist(), "gap": gap},
+        )
+    ]
+
+
+def check_layout(probe, first_note) -> list[Finding]:
+    out = []
+    if probe.k == 1:
+        return out
+    if first_note == "flat":
+        if probe.framework == "sklearn":
+            out.append(
+                Finding(
+                    "layout",
+                    "error",
+                    f"a flat ({probe.n * probe.k},) array is returned for {probe.k} outputs",
+                    "XGBRegressor reads a flat array row-major and LGBMRegressor class-major: one of "
+                    "them trains silently wrong",
+                    f"return arrays of shape (n, K) = ({probe.n}, {probe.k})",
+                    {},
+                )
+            )
+        else:
+            out.append(
+                Finding(
+                    "layout",
+                    "warning",
+                    f"a flat ({probe.n * probe.k},) array is returned for {probe.k} outputs",
+                    f"{probe.framework} reads it "
+                    + ("row-major (deprecated)" if probe.framework == "xgboost" else "class-major")
+                    + ", the other framework the other way: the same function trains silently wrong there",
+                    f"return arrays of shape (n, K) = ({probe.n}, {probe.k})",
+                    {},
+                )
+            )
+    # one entry is moved across its label (identity) or across 0 (logit, softmax), so that
+    # even a piecewise-constant gradient (the pinball loss's) changes there
+    for k in range(probe.k):
+        for i in (0, probe.n // 2):
+            low, high = probe.typical.copy(), probe.typical.copy()
+            centre = probe.y[i] if probe.link == "identity" else 0.0
+            low[i, k] = centre - probe.margin_scale
+            high[i, k] = centre + probe.margin_scale
+            g0, _, _ = probe.call(low, exact=True)
+            g1, _, _ = probe.call(high, exact=True)
+            change = np.abs(g1 - g0).max(axis=1)
+            own = change[i]
+            others = np.delete(change, i)
+            if others.size and others.max() > max(0.5 * own, 1e-12):
+                j = int(np.argmax(np.where(np.arange(probe.n) == i, -1.0, change)))
+                out.append(
+                    Finding(
+                        "layout",
+                        "error",
+                        f"moving the margin of row {i}, column {k} changed the gradient of row {j} "
+                        f"({change[j]:.3g}) more than row {i}'s ({own:.3g})",
+                        "the function reads the (n, K) margins, or writes its gradients, in the other "
+                        "order (class-major against row-major): every class is trained on other rows' "
+                        "gradients, silently",
+                        "take predt as shape (n, K) (XGBoost >= 2.1, LightGBM >= 4.0 pass it so) and "
+                        "return (n, K) arrays; never reshape a flat array without stating its order",
+                        {"row": i, "column": k, "moved_row": j},
+                    )
+                )
+                return out
+    return out
+
+
+def check_weights(probe) -> list[Finding]:
+    user = probe.sample_weight is not None
+    severity = "error" if user else "warning"
+    if not probe.conv.can_pass_weights():
+        return [
+            Finding(
+                "weights",
+                severity,
+                "the function takes no weights: it has two parameters and none named sample_weight",
+                "XGBRegressor raises when weights are used; LGBMRegressor silently drops them",
+                "write f(y_true, y_pred, sample_weight=None) and multiply grad and hess by the weights",
+                {},
+            )
+        ]
+    w = probe.test_weights
+    margin = probe.typical
+    g1, h1, _ = probe.call(margin, exact=True)
+    gw, hw, _ = probe.call(margin, w, exact=True)
+    rows = (np.abs(g1).max(axis=1) > 1e-12) & (np.abs(w - 1.0) > 0.1)
+    if rows.sum() < 5:
+        return []
+    wcol = w[rows, None]
+
+    def follows(a1, aw):
+        mine = np.abs(aw[rows] - a1[rows] * wcol).sum()
+        same = np.abs(aw[rows] - a1[rows]).sum()
+        return mine < 0.5 * same
+
+    out = []
+    g_ok, h_ok = follows(g1, gw), follows(h1, hw)
+    third = probe.conv.third_parameter
+    named_otherwise = third not in (None, "weight", "weights", "w")
+    if probe.framework == "sklearn" and not probe.conv.takes_sample_weight and named_otherwise:
+        out.append(
+            Finding(
+                "weights",
+                "warning",
+                f"the third parameter is named {third!r}",
+                f"LGBMRegressor passes the weights as the third positional argument: {third!r} "
+                "receives them (None without weights)",
+                "name the third parameter sample_weight",
+                {"parameter": third},
+            )
+        )
+    if not g_ok and not h_ok:
+        out.append(
+            Finding(
+                "weights",
+                severity,
+                "with weights from 0.5 to 3 the gradient and hessian are unchanged",
+                "neither framework multiplies a custom objective's output by the weights: they are "
+                "ignored" + ("" if user else " (you gave none here; this matters when you do)"),
+                "multiply grad and hess by the weights (dtrain.get_weight(), or sample_weight)",
+                {},
+            )
+        )
+    elif g_ok != h_ok:
+        which, other = ("gradient", "hessian") if g_ok else ("hessian", "gradient")
+        out.append(
+            Finding(
+                "weights",
+                severity,
+                f"the {which} follows the weights but the {other} does not",
+                "each leaf's Newton step -G/H is then weighted wrongly",
+                "multiply both grad and hess by the weights",
+                {},
+            )
+        )
+    return out
+
+
+def check_training(probe, trained: np.ndarray) -> list[Finding]:
+    start = probe.start_margin
+    if not np.isfinite(trained).all():
+        bad = int((~np.isfinite(trained)).any(axis=1).sum())
+        return [
+            Finding(
+                "training",
+                "error",
+                f"after {probe.rounds} rounds {bad} of {probe.n} training predictions are NaN or inf",
+                "the model is unusable, and the framework said nothing",
+                "see the findings above (a NaN or inf gradient or hessian)",
+                {"rounds": probe.rounds},
+            )
+        ]
+    moved = float(np.abs(trained - start).max())
+    # float32 margins (XGBoost) round a start of 3e4 by ~1e-3: "not moved" allows for that
+    if moved <= 1e-4 * probe.margin_scale + 1e-6 * float(np.abs(start).max()):
+        return [
+            Finding(
+                "training",
+                "error",
+                f"after {probe.rounds} rounds no training prediction moved more than {moved:.2g} "
+                f"from the start ({moved / probe.margin_scale:.2g} of the target's spread)",
+                "nothing was learned",
+                "see the findings above (sign, hessian_nonpositive, no_split)",
+                {"rounds": probe.rounds},
+            )
+        ]
+    d0, d1 = probe.distance(start).mean(), probe.distance(trained).mean()
+    if d1 > d0 * 1.001:
+        return [
+            Finding(
+                "training",
+                "error",
+                f"after {probe.rounds} rounds the training predictions are further from the labels "
+                f"({d1:.4g} against {d0:.4g} at the start)",
+                "the model learns the wrong way",
+                "see the findings above (sign, hessian_mismatch, no_split)",
+                {"rounds": probe.rounds, "before": float(d0), "after": float(d1)},
+            )
+        ]
+    return []
+
+
+__all__ = [
+    "check_sign",
+    "check_nonpositive",
+    "check_hessian",
+    "check_no_split",
+    "check_start",
+    "check_layout",
+    "check_weights",
+    "check_training",
+    "ObjectiveCallError",
+]

@@ -1,0 +1,185 @@
+"""The probe: the objective as one framework calls it, with the margins it is checked at.
+
+Margins (an (n, K) float64 array each, drawn from one seeded generator, so a run is
+reproducible):
+
+- ``start``: every row at the framework's start (or the one you give);
+- ``typical``: a prediction at a typical distance from each label (identity link: the label
+  plus 0.5 standard deviations of the target times a standard normal; logit and softmax:
+  1.5 times a standard normal), so that residuals of both signs and several sizes occur;
+- ``extreme``: far margins (1000 standard deviations off; +-40 for logit and softmax), where
+  exponentials overflow and hessians vanish.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..adapters.conventions import Convention, default_start
+from . import checks
+
+_LINKS = ("identity", "log", "logit", "softmax")
+
+
+def _param(params: dict, names, default):
+    for n in names:
+        if n in params:
+            return float(params[n])
+    return default
+
+
+class Probe:
+    def __init__(
+        self, objective, X, y, sample_weight, framework, params, *, n_outputs, link, loss, init_score,
+        rounds, n_total, seed,
+    ):  # fmt: skip
+        self.framework = framework
+        self.params = dict(params or {})
+        self.k = int(n_outputs)
+        self.y = np.asarray(y, dtype=np.float64)
+        self.n = len(self.y)
+        self.n_total = int(n_total)
+        self.rounds = int(rounds)
+        self.loss_func = loss
+        self.sample_weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        self.conv = Convention(objective, X, self.y, self.sample_weight, framework, self.k)
+        self.link = link
+        rng = np.random.default_rng(seed)
+        self.test_weights = (
+            self.sample_weight if self.sample_weight is not None else rng.uniform(0.5, 3.0, size=self.n)
+        )
+        self.weights_or_ones = self.sample_weight if self.sample_weight is not None else np.ones(self.n)
+        self.weight_mask = self.weights_or_ones > 0
+        self.y_cols = np.tile(self.y[:, None], (1, self.k))
+        if link in ("identity",):
+            spread = float(np.std(self.y))
+            self.margin_scale = spread if spread > 0 else max(1.0, abs(float(np.mean(self.y))))
+        else:
+            self.margin_scale = 1.0
+        self.fd_step = 1e-4 * self.margin_scale
+        z = rng.standard_normal((self.n, self.k))
+        if link == "identity":
+            self.typical = self.y_cols + 0.5 * self.margin_scale * z
+            self.extreme = self.y_cols + 1e3 * self.margin_scale * np.sign(z)
+        elif link == "log":
+            base = np.log(np.maximum(self.y_cols, 1e-3 * max(float(self.y.max()), 1e-300)))
+            self.typical = base + 0.5 * z
+            self.extreme = base + 30.0 * np.sign(z)
+        else:
+            self.typical = 1.5 * z
+            self.extreme = 40.0 * np.sign(z)
+        if init_score is not None:
+            start = np.resize(np.asarray(init_score, dtype=np.float64), self.k)
+            self.start_source, self.start_given = "the start you give", True
+        else:
+            start, self.start_source = default_start(framework, self.params, link, self.k)
+            self.start_given = framework == "xgboost" and "base_score" in self.params
+        self.start = start
+        self.start_margin = np.tile(start, (self.n, 1))
+        if framework == "xgboost":
+            self.min_hessian = (_param(self.params, ("min_child_weight",), 1.0), "min_child_weight")
+            self.reg_lambda = _param(self.params, ("lambda", "reg_lambda"), 1.0)
+        else:
+            names = ("min_sum_hessian_in_leaf", "min_sum_hessian_per_leaf", "min_sum_hessian", "min_hessian",
+                     "min_child_weight")  # fmt: skip
+            self.min_hessian = (_param(self.params, names, 1e-3), "min_sum_hessian_in_leaf")
+            lambdas = ("lambda_l2", "reg_lambda", "lambda", "l2_regularization")
+            self.reg_lambda = _param(self.params, lambdas, 0.0)
+
+    # ---------------------------------------------------------------- calls
+    def call(self, margin, weights="user", *, exact=False):
+        w = self.sample_weight if isinstance(weights, str) else weights
+        return self.conv.call(margin, w, exact=exact)
+
+    def margins(self, labels):
+        for label in labels:
+            yield label, getattr(self, label if label != "start" else "start_margin")
+
+    def distance(self, margin):
+        return checks.distance(self.link, self.y, margin)
+
+    def user_loss(self, margin):
+        m = margin[:, 0] if self.k == 1 else margin
+        return np.asarray(self.loss_func(self.y, m), dtype=np.float64)
+
+    # ---------------------------------------------------------------- the best constant
+    def _mean_grad(self, c):
+        g, _, _ = self.call(np.tile(np.atleast_1d(c), (self.n, 1)), exact=True)
+        w = self.weights_or_ones
+        return (g * w[:, None]).sum(axis=0) / w.sum() if self.sample_weight is not None else g.mean(axis=0)
+
+    def best_constant(self):
+        """The constant margin where the mean gradient is 0, or None where none is found
+        (the gradient does not change sign over a wide bracket)."""
+        if self.k == 1:
+            if self.link == "identity":
+                lo, hi = float(self.y.min()), float(self.y.max())
+                pad = max(hi - lo, 1.0)
+                lo, hi = lo - pad, hi + pad
+            elif self.link == "log":
+                pos = self.y[self.y > 0]
+                if not pos.size:
+                    return None
+                lo, hi = float(np.log(pos.min())) - 5.0, float(np.log(pos.max())) + 5.0
+            else:
+                lo, hi = -30.0, 30.0
+            glo, ghi = self._mean_grad(lo)[0], self._mean_grad(hi)[0]
+            if not (np.isfinite(glo) and np.isfinite(ghi)) or glo > 0 or ghi < 0:
+                return None
+            for _ in range(60):
+                mid = 0.5 * (lo + hi)
+                if self._mean_grad(mid)[0] > 0:
+                    hi = mid
+                else:
+                    lo = mid
+            return np.array([0.5 * (lo + hi)])
+        c = self.start.copy()
+        for _ in range(100):
+            g, h, _ = self.call(np.tile(c, (self.n, 1)), exact=True)
+            hs = h.mean(axis=0)
+            if not (np.isfinite(g).all() and np.all(hs > 0)):
+                return None
+            step = g.mean(axis=0) / hs
+            c = c - np.clip(step, -2.0, 2.0)
+            if np.max(np.abs(step)) < 1e-8:
+                break
+        if self.link == "softmax":
+            c = c - c.mean()  # softmax margins are defined up to a constant
+        return c
+
+    def loss_gap(self, c0, best):
+        """The loss at c0 minus the loss at ``best`` (mean per row), as the integral of the mean
+        gradient along the segment (Simpson's rule on 33 points), or the user's loss."""
+        c0, best = np.atleast_1d(c0).astype(float), np.atleast_1d(best).astype(float)
+        if self.loss_func is not None:
+            at = lambda c: float(np.mean(self.user_loss(np.tile(c, (self.n, 1)))))  # noqa: E731
+            return at(c0) - at(best)
+        t = np.linspace(0.0, 1.0, 33)
+        d = c0 - best
+        vals = np.array([float(self._mean_grad(best + ti * d) @ d) for ti in t])
+        if not np.isfinite(vals).all():
+            return None
+        h = t[1] - t[0]
+        return float(h / 3 * (vals[0] + vals[-1] + 4 * vals[1:-1:2].sum() + 2 * vals[2:-1:2].sum()))
+
+
+def infer_link(y: np.ndarray, k: int, params: dict) -> str:
+    objective = str(params.get("objective", "")) if isinstance(params.get("objective"), str) else ""
+    if objective.startswith("binary:") or objective in ("binary", "cross_entropy", "xentropy"):
+        return "logit"
+    if objective.startswith("multi:") or objective in ("multiclass", "softmax", "multiclassova"):
+        return "softmax"
+    if objective.startswith(("count:poisson", "reg:gamma", "reg:tweedie")) or objective in (
+        "poisson", "gamma", "tweedie",
+    ):  # fmt: skip
+        return "log"
+    values = np.unique(y)
+    integral = bool(np.all(values == np.round(values)))
+    if k == 1:
+        return "logit" if values.size == 2 and set(values.tolist()) <= {0.0, 1.0} else "identity"
+    if "num_class" in params or (integral and values.min() >= 0 and values.max() < k):
+        return "softmax"
+    return "identity"
+
+
+__all__ = ["Probe", "infer_link", "_LINKS"]
