@@ -140,6 +140,8 @@ _DOCTESTED = [
     "gbobjectives.adapters.xgboost",
     "gbobjectives.adapters.lightgbm",
     "gbobjectives.adapters.dask",
+    "gbobjectives.diagnosis",
+    "gbobjectives.diagnosis.findings",
 ]
 
 

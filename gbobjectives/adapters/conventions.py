@@ -111,7 +111,7 @@ class Convention:
         margin = np.asarray(margin, dtype=np.float64).reshape(self.n, self.k)
         dtype = np.float32 if (self.framework == "xgboost" and not exact) else np.float64
         m = margin[:, 0] if self.k == 1 else margin
-        m = np.ascontiguousarray(m, dtype=dtype)
+        m = np.array(m, dtype=dtype, order="C", copy=True)  # a function may write into predt
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

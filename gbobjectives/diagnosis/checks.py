@@ -224,8 +224,9 @@ def check_no_split(probe) -> list[Finding]:
                     if probe.framework == "xgboost"
                     else ""
                 ),  # fmt: skip
-                "make the hessian scale-free (a scale parameter in the target's units, or the 'irls' "
-                "hessian g / r), start from the best constant, or lower " + name,
+                "give the loss's scale in the target's units (a delta near the residuals' size, not "
+                "1 for a target of 3e4), use a hessian that decays slower (the 'irls' g / r), start "
+                "from the best constant, or lower " + name,
                 {"hessian_sum": float(total[k]), "threshold": threshold},
             )
         )
@@ -405,7 +406,7 @@ def check_weights(probe) -> list[Finding]:
         ]
     w = probe.test_weights
     margin = probe.typical
-    g1, h1, _ = probe.call(margin, exact=True)
+    g1, h1, _ = probe.call(margin, None, exact=True)
     gw, hw, _ = probe.call(margin, w, exact=True)
     rows = (np.abs(g1).max(axis=1) > 1e-12) & (np.abs(w - 1.0) > 0.1)
     if rows.sum() < 5:

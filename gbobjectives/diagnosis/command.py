@@ -76,6 +76,7 @@ def read_labels(path, target):
     """(X, y, notes): a numeric target as it is, a text one encoded as 0..K-1 (said)."""
     from ..compare.tables import read_table
 
+    path = Path(path)
     try:
         table = read_table(path, target, "regression")
         return table.X, np.asarray(table.y, dtype=np.float64), table.notes

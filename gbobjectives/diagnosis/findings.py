@@ -22,8 +22,30 @@ SEVERITIES = ("error", "warning")
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: its ``kind`` (a key of ``KINDS``), ``severity`` ("error" or "warning"),
-    what was ``measured``, ``why`` it matters, the ``fix``, and the numbers as ``data``."""
+    """One problem found by ``diagnose``.
+
+    Parameters
+    ----------
+    kind : str
+        One of ``KINDS`` (stable names: code may rely on them).
+    severity : {"error", "warning"}
+        An error makes ``Report.ok`` False and the CLI exit with status 1.
+    measured : str
+        What was measured, with its numbers.
+    why : str
+        Why it matters for training.
+    fix : str
+        What to change.
+    data : dict
+        The measured numbers, by name.
+
+    Examples
+    --------
+    >>> from gbobjectives.diagnosis import Finding
+    >>> f = Finding("sign", "error", "the gradient points away", "the trees learn the opposite", "use raw - y")
+    >>> f.line()
+    'error sign: the gradient points away. Why: the trees learn the opposite. Fix: use raw - y.'
+    """
 
     kind: str
     severity: str
@@ -45,8 +67,31 @@ class Finding:
 
 @dataclass
 class Report:
-    """The findings of one ``diagnose`` run, with what was run (``framework``, ``rows``,
-    ``outputs``, ``link``, ``rounds``)."""
+    """The findings of one ``diagnose`` run, with what was run.
+
+    Parameters
+    ----------
+    findings : list of Finding
+    framework : str
+        The calling convention used.
+    rows : int
+        The rows given (a sample of at most ``max_rows`` is probed).
+    outputs : int
+        K, the margin columns.
+    link : str
+        How margins became predictions for the checks.
+    rounds : int
+        Rounds of the short training.
+    notes : list of str
+        What was not run, and why.
+
+    Examples
+    --------
+    >>> from gbobjectives.diagnosis import Report
+    >>> report = Report([], "xgboost", 500, 1, "identity", 10)
+    >>> report.ok, report.kinds()
+    (True, set())
+    """
 
     findings: list
     framework: str

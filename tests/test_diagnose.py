@@ -1,0 +1,228 @@
+"""gbobjectives.diagnose: each finding kind raised by an objective broken as in a public
+thread and not by its fixed version; every loss of the package clean in the three calling
+conventions; the CLI's lines and exit status."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import gbobjectives as gb
+from gbobjectives.adapters import SklearnObjective
+from gbobjectives.adapters import xgboost as gbx
+from gbobjectives.diagnosis import KINDS, Finding
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _broken_objectives as bo  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(600, 4))
+Y_REG = 50 + 10 * X[:, 0] + RNG.standard_t(2, size=600)
+Y_BIG = 3e4 + 1e3 * X[:, 0] + 30 * RNG.normal(size=600)
+Y_BIN = (X[:, 0] + RNG.normal(size=600) > 1.0).astype(float)
+Y_K = np.digitize(X[:, 0] + 0.5 * RNG.normal(size=600), [-0.5, 0.5]).astype(float)
+W = RNG.uniform(0.5, 2.0, size=600)
+
+
+def _kinds(objective, y, **kw):
+    kw.setdefault("rounds", 5)
+    return gb.diagnose(objective, X, y, **kw)
+
+
+def _start(y):
+    return {"base_score": float(np.median(y))}
+
+
+# (kind, broken objective, its fix, y, keyword arguments): one case per finding kind
+CASES = [
+    ("sign", bo.fair_flipped, bo.fair, Y_REG, {"params": _start(Y_REG)}),
+    ("hessian_nonpositive", bo.huber_negative_hessian, bo.huber_irls, Y_REG, {"params": _start(Y_REG)}),
+    ("no_split", bo.pseudo_huber_exact, bo.pseudo_huber_target_units, Y_BIG, {"params": _start(Y_BIG)}),
+    ("hessian_mismatch", bo.squared_error_hessian_too_small, bo.squared_error, Y_REG, {"params": _start(Y_REG)}),
+    ("start", bo.squared_error, bo.squared_error, Y_BIG, {"params": {}, "fixed": {"params": _start(Y_BIG)}}),
+    ("weights", bo.squared_error_unweighted, bo.squared_error, Y_REG, {"params": _start(Y_REG), "sample_weight": W}),
+    ("weights", bo.squared_error_unweighted_hessian, bo.squared_error, Y_REG,
+     {"params": _start(Y_REG), "sample_weight": W}),  # fmt: skip
+    ("hessian_nonpositive", bo.lgb_logistic_on_margins, bo.lgb_logistic, Y_BIN,
+     {"framework": "lightgbm", "init_score": float(np.log(Y_BIN.mean() / (1 - Y_BIN.mean())))}),  # fmt: skip
+    ("layout", bo.softmax_flat_class_major, bo.softmax, Y_K,
+     {"params": {"num_class": 3, "objective": "multi:softprob"}}),  # fmt: skip
+    ("layout", bo.softmax_reads_class_major, bo.softmax, Y_K,
+     {"params": {"num_class": 3, "objective": "multi:softprob"}}),  # fmt: skip
+    ("call", bo.softmax_transposed, bo.softmax, Y_K, {"params": {"num_class": 3, "objective": "multi:softprob"}}),
+    ("call", bo.raises, bo.squared_error, Y_REG, {"params": _start(Y_REG)}),
+    ("params", bo.squared_error, bo.squared_error, Y_REG,
+     {"params": {**_start(Y_REG), "objective": "reg:absoluteerror"}, "fixed": {"params": _start(Y_REG)}}),  # fmt: skip
+    ("weights", bo.skl_two_parameters, bo.skl_huber, Y_REG,
+     {"framework": "sklearn", "sample_weight": W, "init_score": float(np.median(Y_REG))}),  # fmt: skip
+    ("weights", bo.skl_delta_third, bo.skl_huber, Y_REG, {"framework": "sklearn", "init_score": float(np.median(Y_REG))}),
+    ("training", bo.pseudo_huber_exact, bo.pseudo_huber_target_units, Y_BIG, {"params": _start(Y_BIG)}),
+    ("training", bo.fair_flipped, bo.fair, Y_REG, {"params": _start(Y_REG)}),
+]
+
+
+@pytest.mark.parametrize(
+    "kind,broken,fixed,y,kw", CASES, ids=[f"{c[0]}-{c[1].__name__}" for c in CASES]
+)
+def test_a_broken_objective_is_found_and_its_fix_is_not(kind, broken, fixed, y, kw):
+    kw = dict(kw)
+    fixed_kw = {**kw, **kw.pop("fixed", {})}
+    fixed_kw.pop("fixed", None)
+    report = _kinds(broken, y, **kw)
+    assert kind in report.kinds(), str(report)
+    found = [f for f in report.findings if f.kind == kind]
+    assert all(f.measured and f.why and f.fix for f in found)
+    clean = _kinds(fixed, y, **fixed_kw)
+    assert kind not in clean.kinds(), str(clean)
+
+
+def test_the_fixed_versions_are_clean_of_errors():
+    for kind, _, fixed, y, kw in CASES:
+        kw = {**kw, **kw.get("fixed", {})}
+        kw.pop("fixed", None)
+        report = _kinds(fixed, y, **kw)
+        assert report.ok, (kind, fixed.__name__, str(report))
+
+
+def test_the_pseudo_huber_thread_in_numbers():
+    """#279: a target around 3e4, delta 1: the hessians 1/s^3 of 600 rows sum to far under
+    min_child_weight = 1, and XGBoost's predictions do not move."""
+    report = _kinds(bo.pseudo_huber_exact, Y_BIG, params=_start(Y_BIG))
+    no_split = next(f for f in report.findings if f.kind == "no_split")
+    assert no_split.severity == "error" and no_split.data["hessian_sum"] < 1.0
+    training = next(f for f in report.findings if f.kind == "training")
+    assert "moved" in training.measured
+
+
+def test_a_hessian_above_the_derivative_is_not_a_mismatch():
+    """Surrogates (irls, constant, XGBoost's 2 p (1 - p)) only shorten the steps."""
+    assert "hessian_mismatch" not in _kinds(bo.softmax, Y_K, params={"num_class": 3}).kinds()
+    assert "hessian_mismatch" not in _kinds(bo.huber_irls, Y_REG, params=_start(Y_REG)).kinds()
+
+
+def _package_losses():
+    return [
+        (gb.SquaredError(), Y_REG),
+        (gb.Huber(), Y_REG),
+        (gb.PseudoHuber(), Y_REG),
+        (gb.LogCosh(), Y_REG),
+        (gb.Quantile(0.9), Y_REG),
+        (gb.Quantile([0.1, 0.5, 0.9]), Y_REG),
+        (gb.Huber(), Y_BIG),
+        (gb.Logistic(), Y_BIN),
+        (gb.BinaryFocal(gamma=2.0), Y_BIN),
+        (gb.BinaryFocal(gamma=2.0, alpha=0.25), Y_BIN),
+        (gb.ClassBalanced(gb.Logistic()), Y_BIN),
+        (gb.SoftmaxCrossEntropy(3), Y_K),
+        (gb.SoftmaxFocal(3, gamma=2.0), Y_K),
+        (gb.ClassBalanced(gb.SoftmaxFocal(3, gamma=1.0)), Y_K),
+    ]
+
+
+@pytest.mark.parametrize("framework", ["xgboost", "lightgbm", "sklearn"])
+def test_every_package_loss_is_clean(framework):
+    """The control: this package's losses, started as its adapters start them (the
+    scikit-learn APIs get the loss in SklearnObjective, as the README says), weighted."""
+    for loss, y in _package_losses():
+        params = {}
+        if loss.n_outputs > 1:
+            params = {"num_class" if loss.task == "multiclass" else "num_target": loss.n_outputs}
+        kw = {"init_score": loss.init_score(y, W)}
+        if framework == "xgboost":
+            params.update(gbx.params(loss, y, W))
+            kw = {}
+        objective = SklearnObjective(loss) if framework == "sklearn" else loss
+        report = gb.diagnose(objective, X, y, sample_weight=W, framework=framework, params=params, rounds=5, **kw)
+        assert not report.findings, f"{loss!r} on {framework}:\n{report}"
+
+
+def test_every_kind_is_documented_and_findings_are_checked():
+    assert set(KINDS) >= {"sign", "hessian_mismatch", "hessian_nonpositive", "no_split", "start", "layout",
+                          "weights", "training"}  # fmt: skip
+    with pytest.raises(ValueError, match="not a documented finding kind"):
+        Finding("signs", "error", "m", "w", "f")
+    docs = (ROOT / "docs" / "guide" / "diagnose.md").read_text()
+    for kind in KINDS:
+        assert f"`{kind}`" in docs, kind
+
+
+@pytest.mark.parametrize(
+    "kw,match",
+    [
+        ({"framework": "catboost"}, "framework='catboost' is not valid"),
+        ({"rounds": -1}, "rounds=-1 is not valid"),
+        ({"sample_weight": -W}, "sample_weight must be finite and >= 0"),
+        ({"link": "probit"}, "link='probit' is not valid"),
+        ({"n_outputs": 0}, "n_outputs=0 is not valid"),
+    ],
+)
+def test_bad_input_is_one_clear_error(kw, match):
+    with pytest.raises(ValueError, match=match):
+        gb.diagnose(bo.squared_error, X, Y_REG, **kw)
+    with pytest.raises(ValueError, match="expected a callable"):
+        gb.diagnose("squared_error", X, Y_REG)
+    bad = Y_REG.copy()
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match=r"y\[3\] = nan is not finite"):
+        gb.diagnose(bo.squared_error, X, bad)
+
+
+# ------------------------------------------------------------------------------ the CLI
+def _cli(tmp_path, objective, y, *extra):
+    import pandas as pd
+
+    csv = tmp_path / "data.csv"
+    pd.DataFrame({**{f"x{i}": X[:, i] for i in range(4)}, "y": y}).to_csv(csv, index=False)
+    return subprocess.run(
+        [sys.executable, "-m", "gbobjectives", "diagnose", objective, str(csv), "--target", "y", "--rounds", "3",
+         *extra],
+        capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+
+
+def test_cli_one_line_per_finding_and_exit_1_on_an_error(tmp_path):
+    path = ROOT / "tests" / "_broken_objectives.py"
+    res = _cli(tmp_path, f"{path}:pseudo_huber_exact", Y_BIG, "--param", f"base_score={np.median(Y_BIG)}")
+    assert res.returncode == 1, res.stderr
+    lines = res.stdout.strip().splitlines()
+    assert lines[0].startswith("diagnose: xgboost calling convention, 600 rows")
+    findings = [ln for ln in lines[1:] if not ln.startswith("note:")]
+    kinds = [ln.split(":")[0] for ln in findings]
+    assert kinds == ["error no_split", "warning weights", "error training"], res.stdout
+    assert all("Why:" in ln and "Fix:" in ln for ln in findings)
+
+
+def test_cli_exit_0_when_clean(tmp_path):
+    path = ROOT / "tests" / "_broken_objectives.py"
+    res = _cli(tmp_path, f"{path}:squared_error", Y_REG, "--param", f"base_score={np.median(Y_REG)}")
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert res.stdout.strip().endswith("no finding: the objective passed every check")
+
+
+def test_cli_imports_a_module_from_the_working_directory(tmp_path):
+    (tmp_path / "my_objectives.py").write_text(
+        "def flipped(predt, dtrain):\n    r = dtrain.get_label() - predt\n    return r, r * 0 + 1\n"
+    )
+    res = _cli(tmp_path, "my_objectives:flipped", Y_REG, "--param", f"base_score={np.median(Y_REG)}")
+    assert res.returncode == 1 and "error sign:" in res.stdout, res.stdout + res.stderr
+
+
+@pytest.mark.parametrize(
+    "objective,extra,message",
+    [
+        ("no_such_module:f", (), "cannot import 'no_such_module'"),
+        ("justaname", (), "give module:function"),
+        ("os:sep", (), "not a function"),
+        ("os:path_that_is_not", (), "has no 'path_that_is_not'"),
+        ("os:getcwd", ("--framework", "catboost"), "invalid choice"),
+    ],
+)
+def test_cli_bad_input_exit_2(tmp_path, objective, extra, message):
+    res = _cli(tmp_path, objective, Y_REG, *extra)
+    assert res.returncode == 2, res.stdout + res.stderr
+    assert message in res.stderr and "Traceback" not in res.stderr, res.stderr
