@@ -119,3 +119,14 @@ def test_compare_reaches_the_frameworks_only_through_the_adapters():
     framework, so it lives in adapters/ (train_builtin) like every other framework call."""
     for path in sorted((PKG / "compare").glob("*.py")):
         assert not (_imports(path) & {"xgboost", "lightgbm", "dask"}), path.name
+
+
+def test_diagnose_reaches_the_frameworks_only_through_the_adapters():
+    """diagnosis/ measures (numpy only); calling a function as a framework would, and the
+    short training, are adapting to a framework: adapters/conventions.py."""
+    for path in sorted((PKG / "diagnosis").glob("*.py")):
+        assert not (_imports(path) & {"xgboost", "lightgbm", "dask", "sklearn"}), path.name
+    assert {"xgboost", "lightgbm"} <= {
+        n for node in ast.walk(ast.parse((PKG / "adapters" / "conventions.py").read_text()))
+        if isinstance(node, ast.Import) for n in (a.name for a in node.names)
+    }  # fmt: skip

@@ -39,36 +39,44 @@ def _start(y):
 
 
 # (kind, broken objective, its fix, y, keyword arguments): one case per finding kind
+REG, BIG = {"params": _start(Y_REG)}, {"params": _start(Y_BIG)}
+MULTI = {"params": {"num_class": 3, "objective": "multi:softprob"}}
+SKL = {"framework": "sklearn", "init_score": float(np.median(Y_REG))}
+LOGODDS = float(np.log(Y_BIN.mean() / (1 - Y_BIN.mean())))
 CASES = [
-    ("sign", bo.fair_flipped, bo.fair, Y_REG, {"params": _start(Y_REG)}),
-    ("hessian_nonpositive", bo.huber_negative_hessian, bo.huber_irls, Y_REG, {"params": _start(Y_REG)}),
-    ("no_split", bo.pseudo_huber_exact, bo.pseudo_huber_target_units, Y_BIG, {"params": _start(Y_BIG)}),
-    ("hessian_mismatch", bo.squared_error_hessian_too_small, bo.squared_error, Y_REG, {"params": _start(Y_REG)}),
-    ("start", bo.squared_error, bo.squared_error, Y_BIG, {"params": {}, "fixed": {"params": _start(Y_BIG)}}),
-    ("weights", bo.squared_error_unweighted, bo.squared_error, Y_REG, {"params": _start(Y_REG), "sample_weight": W}),
-    ("weights", bo.squared_error_unweighted_hessian, bo.squared_error, Y_REG,
-     {"params": _start(Y_REG), "sample_weight": W}),  # fmt: skip
-    ("hessian_nonpositive", bo.lgb_logistic_on_margins, bo.lgb_logistic, Y_BIN,
-     {"framework": "lightgbm", "init_score": float(np.log(Y_BIN.mean() / (1 - Y_BIN.mean())))}),  # fmt: skip
-    ("layout", bo.softmax_flat_class_major, bo.softmax, Y_K,
-     {"params": {"num_class": 3, "objective": "multi:softprob"}}),  # fmt: skip
-    ("layout", bo.softmax_reads_class_major, bo.softmax, Y_K,
-     {"params": {"num_class": 3, "objective": "multi:softprob"}}),  # fmt: skip
-    ("call", bo.softmax_transposed, bo.softmax, Y_K, {"params": {"num_class": 3, "objective": "multi:softprob"}}),
-    ("call", bo.raises, bo.squared_error, Y_REG, {"params": _start(Y_REG)}),
-    ("params", bo.squared_error, bo.squared_error, Y_REG,
-     {"params": {**_start(Y_REG), "objective": "reg:absoluteerror"}, "fixed": {"params": _start(Y_REG)}}),  # fmt: skip
-    ("weights", bo.skl_two_parameters, bo.skl_huber, Y_REG,
-     {"framework": "sklearn", "sample_weight": W, "init_score": float(np.median(Y_REG))}),  # fmt: skip
-    ("weights", bo.skl_delta_third, bo.skl_huber, Y_REG, {"framework": "sklearn", "init_score": float(np.median(Y_REG))}),
-    ("training", bo.pseudo_huber_exact, bo.pseudo_huber_target_units, Y_BIG, {"params": _start(Y_BIG)}),
-    ("training", bo.fair_flipped, bo.fair, Y_REG, {"params": _start(Y_REG)}),
+    ("sign", bo.fair_flipped, bo.fair, Y_REG, REG),
+    ("hessian_nonpositive", bo.huber_negative_hessian, bo.huber_irls, Y_REG, REG),
+    ("no_split", bo.pseudo_huber_exact, bo.pseudo_huber_target_units, Y_BIG, BIG),
+    ("hessian_mismatch", bo.squared_error_hessian_too_small, bo.squared_error, Y_REG, REG),
+    ("start", bo.squared_error, bo.squared_error, Y_BIG, {"params": {}, "fixed": BIG}),
+    ("weights", bo.squared_error_unweighted, bo.squared_error, Y_REG, {**REG, "sample_weight": W}),
+    ("weights", bo.squared_error_unweighted_hessian, bo.squared_error, Y_REG, {**REG, "sample_weight": W}),
+    (
+        "hessian_nonpositive",
+        bo.lgb_logistic_on_margins,
+        bo.lgb_logistic,
+        Y_BIN,
+        {"framework": "lightgbm", "init_score": LOGODDS},
+    ),  # fmt: skip
+    ("layout", bo.softmax_flat_class_major, bo.softmax, Y_K, MULTI),
+    ("layout", bo.softmax_reads_class_major, bo.softmax, Y_K, MULTI),
+    ("call", bo.softmax_transposed, bo.softmax, Y_K, MULTI),
+    ("call", bo.raises, bo.squared_error, Y_REG, REG),
+    (
+        "params",
+        bo.squared_error,
+        bo.squared_error,
+        Y_REG,
+        {"params": {**_start(Y_REG), "objective": "reg:absoluteerror"}, "fixed": REG},
+    ),  # fmt: skip
+    ("weights", bo.skl_two_parameters, bo.skl_huber, Y_REG, {**SKL, "sample_weight": W}),
+    ("weights", bo.skl_delta_third, bo.skl_huber, Y_REG, SKL),
+    ("training", bo.pseudo_huber_exact, bo.pseudo_huber_target_units, Y_BIG, BIG),
+    ("training", bo.fair_flipped, bo.fair, Y_REG, REG),
 ]
 
 
-@pytest.mark.parametrize(
-    "kind,broken,fixed,y,kw", CASES, ids=[f"{c[0]}-{c[1].__name__}" for c in CASES]
-)
+@pytest.mark.parametrize("kind,broken,fixed,y,kw", CASES, ids=[f"{c[0]}-{c[1].__name__}" for c in CASES])
 def test_a_broken_objective_is_found_and_its_fix_is_not(kind, broken, fixed, y, kw):
     kw = dict(kw)
     fixed_kw = {**kw, **kw.pop("fixed", {})}
@@ -137,7 +145,9 @@ def test_every_package_loss_is_clean(framework):
             params.update(gbx.params(loss, y, W))
             kw = {}
         objective = SklearnObjective(loss) if framework == "sklearn" else loss
-        report = gb.diagnose(objective, X, y, sample_weight=W, framework=framework, params=params, rounds=5, **kw)
+        report = gb.diagnose(
+            objective, X, y, sample_weight=W, framework=framework, params=params, rounds=5, **kw
+        )
         assert not report.findings, f"{loss!r} on {framework}:\n{report}"
 
 
@@ -179,8 +189,8 @@ def _cli(tmp_path, objective, y, *extra):
     csv = tmp_path / "data.csv"
     pd.DataFrame({**{f"x{i}": X[:, i] for i in range(4)}, "y": y}).to_csv(csv, index=False)
     return subprocess.run(
-        [sys.executable, "-m", "gbobjectives", "diagnose", objective, str(csv), "--target", "y", "--rounds", "3",
-         *extra],
+        [sys.executable, "-m", "gbobjectives", "diagnose", objective, str(csv), "--target", "y",
+         "--rounds", "3", *extra],
         capture_output=True, text=True, cwd=tmp_path, timeout=300,
     )  # fmt: skip
 

@@ -42,9 +42,9 @@ class Finding:
     Examples
     --------
     >>> from gbobjectives.diagnosis import Finding
-    >>> f = Finding("sign", "error", "the gradient points away", "the trees learn the opposite", "use raw - y")
+    >>> f = Finding("sign", "error", "the gradient points away", "trees learn the opposite", "use raw - y")
     >>> f.line()
-    'error sign: the gradient points away. Why: the trees learn the opposite. Fix: use raw - y.'
+    'error sign: the gradient points away. Why: trees learn the opposite. Fix: use raw - y.'
     """
 
     kind: str
