@@ -125,13 +125,11 @@ class Convention:
 
     def _call_sklearn(self, m, weights):
         y = self.y.copy()
-        if weights is None:
-            return self.objective(y, m)
-        if self.takes_sample_weight:
-            return self.objective(y, m, sample_weight=weights)
+        if self.takes_sample_weight:  # both: XGBoost by keyword (only with weights), LightGBM third
+            return self.objective(y, m) if weights is None else self.objective(y, m, sample_weight=weights)
         if (self.positional or 0) >= 3:
-            return self.objective(y, m, weights)
-        return self.objective(y, m)  # LightGBM's choice for two parameters: no weights
+            return self.objective(y, m, weights)  # LightGBM, by the count: None without weights
+        return self.objective(y, m)  # two parameters: LightGBM passes no weights
 
     def _read(self, out):
         if not isinstance(out, tuple | list) or len(out) != 2:

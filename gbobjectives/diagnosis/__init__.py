@@ -250,7 +250,14 @@ def diagnose(
         report.findings += checks.check_hessian(probe)
         report.findings += checks.check_no_split(probe)
         report.findings += checks.check_start(probe)
-        report.findings += checks.check_weights(probe)
+        for finding in checks.check_weights(probe):
+            if sample_weight is None and finding.data.get("with_weights_only"):
+                # "when weights are present": without them this is advice, not a finding
+                report.notes.append(
+                    f"{finding.measured}: harmless without weights; if you add them, {finding.fix}"
+                )
+            else:
+                report.findings.append(finding)
     except ObjectiveCallError as err:
         report.findings.append(
             Finding(

@@ -313,6 +313,18 @@ def check_start(probe) -> list[Finding]:
         return []
     fmt = lambda v: ", ".join(f"{x:.4g}" for x in np.atleast_1d(v))  # noqa: E731
     gap_text = "" if gap is None else f"; your loss is {gap:.4g} higher there (mean per row)"
+    value = fmt(best) if np.size(best) == 1 else f"[{fmt(best)}]"
+    if probe.framework == "xgboost":
+        fix = f"params['base_score'] = {value}" + (
+            " (a probability with objective binary:logistic: its sigmoid)" if probe.link == "logit" else ""
+        )
+    elif probe.framework == "lightgbm":
+        fix = (
+            f"lightgbm.Dataset(..., init_score=np.full(n, {value})), and add {value} to "
+            "Booster.predict(X, raw_score=True), which leaves init_score out"
+        )
+    else:
+        fix = f"fit(..., init_score=np.full(n, {value})) (LGBM), base_score={value} (XGBRegressor)"
     return [
         Finding(
             "start",
@@ -320,8 +332,7 @@ def check_start(probe) -> list[Finding]:
             f"{probe.start_source} is {fmt(c0)}; the best constant for your loss is {fmt(best)}{gap_text}",
             "the first trees are spent walking from the start to the data, and where the hessian "
             "vanishes far from the target, nothing is learned at all",
-            "xgboost: params['base_score'] = the best constant; lightgbm: "
-            "Dataset(init_score=...) and add it to Booster.predict(raw_score=True)",
+            fix,
             {"start": np.atleast_1d(c0).tolist(), "best": np.atleast_1d(best).tolist(), "gap": gap},
         )
     ]
@@ -401,7 +412,7 @@ def check_weights(probe) -> list[Finding]:
                 "the function takes no weights: it has two parameters and none named sample_weight",
                 "XGBRegressor raises when weights are used; LGBMRegressor silently drops them",
                 "write f(y_true, y_pred, sample_weight=None) and multiply grad and hess by the weights",
-                {},
+                {"with_weights_only": True},
             )
         ]
     w = probe.test_weights
@@ -429,7 +440,7 @@ def check_weights(probe) -> list[Finding]:
                 "warning",
                 f"the third parameter is named {third!r}",
                 f"LGBMRegressor passes the weights as the third positional argument: {third!r} "
-                "receives them (None without weights)",
+                "receives them, or None without weights, so its default is never used",
                 "name the third parameter sample_weight",
                 {"parameter": third},
             )
@@ -439,11 +450,10 @@ def check_weights(probe) -> list[Finding]:
             Finding(
                 "weights",
                 severity,
-                "with weights from 0.5 to 3 the gradient and hessian are unchanged",
-                "neither framework multiplies a custom objective's output by the weights: they are "
-                "ignored" + ("" if user else " (you gave none here; this matters when you do)"),
+                "with weights the gradient and hessian are unchanged",
+                "neither framework multiplies a custom objective's output by the weights: they are ignored",
                 "multiply grad and hess by the weights (dtrain.get_weight(), or sample_weight)",
-                {},
+                {"with_weights_only": True},
             )
         )
     elif g_ok != h_ok:
@@ -455,7 +465,7 @@ def check_weights(probe) -> list[Finding]:
                 f"the {which} follows the weights but the {other} does not",
                 "each leaf's Newton step -G/H is then weighted wrongly",
                 "multiply both grad and hess by the weights",
-                {},
+                {"with_weights_only": True},
             )
         )
     return out
