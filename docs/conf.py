@@ -42,6 +42,9 @@ templates_path = ["_templates"]  # a class page: its own and the package's membe
 numpydoc_show_class_members = False
 numpydoc_validation_checks: set = set()
 html_theme = "furo"
+# the docstrings' formula blocks ("::") are math in plain text, not Python
+highlight_language = "none"
+add_module_names = False
 html_title = f"gbobjectives {release}"
 suppress_warnings = ["myst.header"]  # the README's sections start at level 2 when included
 

@@ -60,11 +60,16 @@ class _GBBase(BaseEstimator):
 
     Parameters
     ----------
-    loss : a gbobjectives loss, or None for the estimator's default
+    loss : Loss or None
+        The objective (any loss of this package, or a subclass of one); None:
+        ``SquaredError()`` for GBRegressor, ``Logistic()`` / ``SoftmaxCrossEntropy(K)`` for
+        GBClassifier. Its hyperparameters are searchable as ``loss__delta`` etc.
     backend : {"xgboost", "lightgbm"}, default "xgboost"
+        The framework that grows the trees.
     n_estimators : int, default 100
-        Boosting rounds.
+        Boosting rounds (the most, with early stopping).
     learning_rate : float, default 0.1
+        The shrinkage of every tree (XGBoost's ``eta``), in (0, 1].
     max_depth : int or None
         None: the backend's default (XGBoost 6, LightGBM no limit).
     num_leaves : int or None
@@ -85,6 +90,7 @@ class _GBBase(BaseEstimator):
     eval_metric_maximize : bool, default False
         The direction of ``eval_metric``, stated, not guessed from its name.
     random_state : int, RandomState or None
+        Seeds the backend's row and column sampling; None: the backend's default seed.
     n_jobs : int or None
         Threads for the backend; None: its default.
     backend_params : dict or None

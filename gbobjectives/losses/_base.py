@@ -52,11 +52,14 @@ def _defined_outside_package(cls, name: str) -> bool:
 
 
 class Loss:
-    """Base class. A subclass names its ``formulas`` (an ``_engine.Formulas`` of pointwise
-    functions), returns their parameters from ``_formula_params`` and implements ``_check_y``
-    and ``_init``. Nothing else computes a loss, gradient or hessian, unless a subclass
-    overrides a public method: ``EXTENSION_POINTS`` above lists them and where each is
-    honoured (``gradient`` is refused; override ``gradient_hessian``).
+    """The base class of every loss: the methods below are those of every loss.
+
+    A loss holds its hyperparameters and nothing else. ``gradient_hessian`` gives the pair a
+    framework trains on, ``loss`` its value, ``init_score`` the best constant margin (the
+    start), ``predict`` the inverse link, ``fixed_for`` the loss with its data-derived
+    parameters fixed from a training run's labels. Every loss is also the objective itself:
+    ``xgboost.train(..., obj=loss)``, ``lightgbm.train({"objective": loss}, ...)`` and both
+    scikit-learn APIs call it (``__call__``).
 
     Class attributes (flags, after scikit-learn's ``_loss``):
 
@@ -66,9 +69,11 @@ class Loss:
       it is above ``min_hessian`` (the floor that keeps it strictly positive). False when the
       loss returns a surrogate (constant, majoriser); the reason is written where it is made.
 
-    Every loss is also the objective itself: ``xgboost.train(..., obj=loss)``,
-    ``lightgbm.train({"objective": loss}, ...)`` and both scikit-learn APIs call it (see
-    ``__call__``). A loss of your own: the user guide's "Writing a loss of your own".
+    A subclass of a package loss may override ``loss``, ``gradient_hessian``,
+    ``init_score``, ``validate_y``, ``predict`` (and ``class_weights`` of ``ClassBalanced``);
+    each override is honoured on every path (``gradient`` is refused: override
+    ``gradient_hessian``). A new loss names its pointwise formulas instead: see the user
+    guide, "Writing a loss of your own".
 
     Examples
     --------

@@ -148,7 +148,7 @@ class Logistic(_BinaryLoss):
 
         L    = log(1 + exp(-t raw)), t = 2y - 1
         grad = p - y
-        hess = p (1 - p)       (exact), floored at ``min_hessian``
+        hess = p (1 - p)       (exact), floored at min_hessian
 
     Parameters
     ----------
@@ -262,7 +262,7 @@ class SoftmaxCrossEntropy(_MulticlassLoss):
 
         L      = logsumexp(raw) - raw_y
         grad_k = p_k - [k = y]
-        hess_k = p_k (1 - p_k)     (exact diagonal), floored at ``min_hessian``
+        hess_k = p_k (1 - p_k)     (exact diagonal), floored at min_hessian
 
     XGBoost's multi:softprob returns 2 p (1 - p) and LightGBM's multiclass K/(K-1) p (1 - p):
     the exact diagonal differs from both by a constant factor.
