@@ -237,3 +237,60 @@ def test_cli_bad_input_exit_2(tmp_path, objective, extra, message):
     res = _cli(tmp_path, objective, Y_REG, *extra)
     assert res.returncode == 2, res.stdout + res.stderr
     assert message in res.stderr and "Traceback" not in res.stderr, res.stderr
+
+
+def test_the_demo_logistic_objective_is_not_an_error():
+    """Its hessian is exactly 0 at a margin of 40: the frameworks' own floor is 1e-16."""
+    for framework, kw in (("xgboost", {"params": {"objective": "binary:logistic"}}), ("lightgbm", {})):
+        report = _kinds(bo.logreg_demo if framework == "xgboost" else bo.lgb_logistic, Y_BIN,
+                        framework=framework, **kw)  # fmt: skip
+        assert report.ok, str(report)
+
+
+def test_a_log_link_is_found_and_base_score_is_read_as_a_mean():
+    y = RNG.poisson(np.exp(0.5 + 0.6 * X[:, 0])).astype(float)
+    report = _kinds(bo.poisson, y, params={"objective": "count:poisson"})
+    assert report.link == "log" and report.ok, str(report)
+    start = next(f for f in report.findings if f.kind == "start")
+    assert abs(start.data["start"][0] - np.log(0.5)) < 1e-12  # base_score 0.5 is a mean there
+    # the start given as a margin reaches XGBoost as a mean: the training is sound
+    given = _kinds(bo.poisson, y, params={"objective": "count:poisson"}, init_score=float(np.log(y.mean())))
+    assert not given.findings, str(given)
+
+
+def test_an_asymmetric_loss_may_move_away_from_the_median():
+    report = _kinds(bo.quantile90, Y_REG, params={**_start(Y_REG), "max_depth": 2, "eta": 0.3}, rounds=10)
+    assert "training" not in report.kinds(), str(report)
+
+
+def test_the_best_constant_counts_the_weights_once():
+    y = Y_BIN
+    w = np.where(y == 1, 1.0, 5.0)
+    report = gb.diagnose(bo.lgb_logistic, X, y, sample_weight=w, framework="lightgbm", rounds=0)
+    best = next(f for f in report.findings if f.kind == "start").data["best"][0]
+    p = y.sum() / (y.sum() + 5 * (1 - y).sum())  # the weighted share: weights counted once
+    assert abs(best - np.log(p / (1 - p))) < 1e-6
+
+
+def test_zero_weights_on_a_sorted_table_and_data_errors():
+    order = np.argsort(Y_REG)
+    w = np.ones(600)
+    w[:80] = 0.0
+    report = gb.diagnose(
+        bo.squared_error, X[order], Y_REG[order], sample_weight=w, params=_start(Y_REG), rounds=3
+    )
+    assert report.ok, str(report)
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": X[:, 0], "s": np.where(X[:, 1] > 0, "u", "v")})
+    with pytest.raises(ValueError, match="cannot be made into a xgboost DMatrix"):
+        gb.diagnose(bo.squared_error, frame, Y_REG)
+
+
+def test_a_crash_with_weights_is_a_weights_finding():
+    report = _kinds(bo.softmax_weights_1d, Y_K, params={"num_class": 3, "objective": "multi:softprob"})
+    assert "call" not in report.kinds() and any("with weights, it raised" in n for n in report.notes), str(
+        report
+    )
+    weighted = _kinds(bo.softmax_weights_1d, Y_K, sample_weight=W, params={"num_class": 3})
+    assert "weights" in {f.kind for f in weighted.errors}, str(weighted)

@@ -86,19 +86,25 @@ class Convention:
     def _dataset(self, weights):
         key = None if weights is None else id(weights)
         if key not in self._data:
+            try:
+                self._data[key] = (weights, self._make_dataset(weights))
+            except Exception as err:  # the data, not the objective: bad input
+                name = {"xgboost": "DMatrix", "lightgbm": "Dataset"}[self.framework]
+                raise ValueError(f"X and y cannot be made into a {self.framework} {name}: {err}") from None
+        return self._data[key][1]
+
+    def _make_dataset(self, weights):
+        if True:
             if self.framework == "xgboost":
                 import xgboost
 
-                d = xgboost.DMatrix(self.X, label=self.y, weight=weights, enable_categorical=True)
-            elif self.framework == "lightgbm":
+                return xgboost.DMatrix(self.X, label=self.y, weight=weights, enable_categorical=True)
+            if self.framework == "lightgbm":
                 import lightgbm
 
                 d = lightgbm.Dataset(self.X, label=self.y, weight=weights, params={"verbose": -1})
-                d.construct()
-            else:
-                d = None
-            self._data[key] = (weights, d)
-        return self._data[key][1]
+                return d.construct()
+            return None
 
     def can_pass_weights(self) -> bool:
         """Whether the framework would hand this function any weights."""
@@ -112,13 +118,14 @@ class Convention:
         dtype = np.float32 if (self.framework == "xgboost" and not exact) else np.float64
         m = margin[:, 0] if self.k == 1 else margin
         m = np.array(m, dtype=dtype, order="C", copy=True)  # a function may write into predt
+        data = None if self.framework == "sklearn" else self._dataset(weights)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 if self.framework == "sklearn":
                     out = self._call_sklearn(m, weights)
                 else:
-                    out = self.objective(m, self._dataset(weights))
+                    out = self.objective(m, data)
         except Exception as err:  # the user's function: any error is a finding
             raise ObjectiveCallError(f"it raised {type(err).__name__}: {err}") from err
         return self._read(out)
@@ -165,27 +172,65 @@ class Convention:
         return flat.reshape(n, k), "flat"  # XGBoost (and, ambiguous, sklearn): row-major
 
 
+# The space XGBoost reads base_score in, by the objective param (measured on 3.2: a
+# base_score b gives a starting margin of logit(b) for these, log(b) for those, b else).
+_LOGIT_SPACE = ("binary:logistic", "reg:logistic", "binary:hinge")
+_LOG_SPACE = ("count:poisson", "reg:gamma", "reg:tweedie")
+
+
+def base_score_space(params: dict) -> str:
+    objective = params.get("objective")
+    objective = objective if isinstance(objective, str) else ""
+    if objective in _LOGIT_SPACE:
+        return "logit"
+    if objective in _LOG_SPACE:
+        return "log"
+    return "margin"
+
+
+def margin_of_base_score(b, params: dict) -> np.ndarray:
+    b = np.atleast_1d(np.asarray(b, dtype=np.float64))
+    space = base_score_space(params)
+    if space == "logit":
+        return np.log(b / (1.0 - b))
+    if space == "log":
+        return np.log(b)
+    return b
+
+
+def base_score_of_margin(m, params: dict):
+    m = np.asarray(m, dtype=np.float64)
+    space = base_score_space(params)
+    out = 1.0 / (1.0 + np.exp(-m)) if space == "logit" else np.exp(m) if space == "log" else m
+    return float(out) if out.ndim == 0 else out.tolist()
+
+
 def default_start(framework: str, params: dict, link: str, k: int) -> tuple[np.ndarray, str]:
     """The margin a framework starts a custom objective from, and where that comes from."""
     params = params or {}
     if framework == "xgboost":
         if "base_score" in params:
-            b = np.atleast_1d(np.asarray(params["base_score"], dtype=np.float64))
-            if str(params.get("objective", "")).startswith("binary:"):
-                b = np.log(b / (1.0 - b))  # binary:logistic takes base_score as a probability
-            return np.resize(b, k), "base_score from params"
-        if str(params.get("objective", "")).startswith(("binary:", "multi:")):
-            return np.zeros(k), "XGBoost's start for a custom objective (base_score 0.5, a margin of 0)"
-        return np.full(k, 0.5), "XGBoost's start for a custom objective (base_score)"
+            return np.resize(margin_of_base_score(params["base_score"], params), k), "base_score from params"
+        how = {"logit": ", a probability: margin 0", "log": ", a mean: margin log 0.5"}
+        return (
+            np.resize(margin_of_base_score(0.5, params), k),
+            f"XGBoost's start for a custom objective (base_score 0.5{how.get(base_score_space(params), '')})",
+        )
     if framework == "lightgbm":
         return np.zeros(k), "LightGBM's start for a custom objective (boost_from_average is ignored)"
     return np.zeros(k), "LGBMRegressor's start for a custom objective (XGBRegressor's is 0.5)"
 
 
-def short_training(conv: Convention, params: dict, rounds: int, start: np.ndarray, start_given: bool):
-    """Train ``rounds`` rounds on the framework with the objective; return the training
+def short_training(conv: Convention, params: dict, rounds: int, start: np.ndarray, start_given: bool,
+                   objective=None):  # fmt: skip
+    """Train ``rounds`` rounds on the framework with the objective (or another one, such as
+    a built-in name, to tell the data's problems from the objective's); return the training
     margins, (n, K) float64, the start included."""
-    params = dict(params or {})
+    objective = conv.objective if objective is None else objective
+    # a short run has no validation set, and sets its own rounds and objective
+    drop = ("early_stopping_rounds", "early_stopping_round", "n_estimators", "num_boost_round",
+            "num_iterations", "objective" if conv.framework != "xgboost" else "")  # fmt: skip
+    params = {key: v for key, v in (params or {}).items() if key not in drop}
     n, k = conv.n, conv.k
     init = np.tile(start, (n, 1))
     with warnings.catch_warnings():
@@ -197,14 +242,16 @@ def short_training(conv: Convention, params: dict, rounds: int, start: np.ndarra
             if k > 1 and "num_class" not in p and "num_target" not in p:
                 p["num_target"] = k
             d = xgboost.DMatrix(conv.X, label=conv.y, weight=conv.sample_weight, enable_categorical=True)
-            booster = xgboost.train(p, d, rounds, obj=conv.objective)
+            if isinstance(objective, str):
+                p["objective"] = objective
+            booster = xgboost.train(p, d, rounds, obj=None if isinstance(objective, str) else objective)
             raw = booster.predict(d, output_margin=True)
             return np.asarray(raw, dtype=np.float64).reshape(n, k)
         import lightgbm
 
         p = {"verbose": -1, **params}
         if conv.framework == "lightgbm":
-            p["objective"] = conv.objective
+            p["objective"] = objective
             if k > 1:
                 p.setdefault("num_class", k)
             d = lightgbm.Dataset(
@@ -217,7 +264,7 @@ def short_training(conv: Convention, params: dict, rounds: int, start: np.ndarra
             raw = booster.predict(conv.X, raw_score=True)
         else:
             cls = lightgbm.LGBMClassifier if k > 1 else lightgbm.LGBMRegressor
-            model = cls(objective=conv.objective, n_estimators=rounds, **p)
+            model = cls(objective=objective, n_estimators=rounds, **p)
             model.fit(
                 conv.X,
                 conv.y if k == 1 else conv.y.astype(int),

@@ -196,47 +196,69 @@ def diagnose(
     >>> print(report.errors[0].measured)
     at the start the hessians of all 500 rows sum to 0.14, under twice min_child_weight = 1
     """
-    from ..adapters.conventions import ObjectiveCallError, short_training
+    from ..adapters._common import has_varying_feature
+    from ..adapters.conventions import Convention, ObjectiveCallError, base_score_of_margin, short_training
     from . import checks
     from .probe import _LINKS, Probe, infer_link
 
     params = dict(params or {})
     y, sample_weight = _check_inputs(objective, X, y, sample_weight, framework, rounds, max_rows)
     k = _outputs(params, n_outputs)
-    if link is None:
-        link = infer_link(y, k, params)
-    elif link not in _LINKS:
+    if link is not None and link not in _LINKS:
         raise ValueError(f"link={link!r} is not valid: one of {', '.join(map(repr, _LINKS))}")
-    if link == "softmax" and not (np.all(y == np.round(y)) and y.min() >= 0 and y.max() < k):
-        raise ValueError(f"link 'softmax' with {k} outputs needs labels 0..{k - 1}")
     if init_score is not None and framework == "xgboost":
-        # the start goes in as base_score, in the objective param's space
-        b = np.asarray(init_score, dtype=np.float64)
-        if str(params.get("objective", "")).startswith("binary:"):
-            b = 1.0 / (1.0 + np.exp(-b))
-        params["base_score"] = float(b) if b.ndim == 0 else b.tolist()
+        # the start (a margin) goes in as base_score, in the space the objective param reads
+        # it in (a probability for binary:logistic, a mean for count:poisson, ...)
+        params["base_score"] = base_score_of_margin(init_score, params)
         init_score = None
     n_total = len(y)
     if n_total > max_rows:
         idx = np.sort(np.random.default_rng(seed).choice(n_total, max_rows, replace=False))
         X, y = _rows(X, idx), y[idx]
         sample_weight = None if sample_weight is None else sample_weight[idx]
+    link_given = link is not None
+    if link is None:
+        link = infer_link(y, k, params, Convention(objective, X, y, sample_weight, framework, k))
+    if link == "softmax" and not (np.all(y == np.round(y)) and y.min() >= 0 and y.max() < k):
+        raise ValueError(f"link 'softmax' with {k} outputs needs labels 0..{k - 1}")
     probe = Probe(
         objective, X, y, sample_weight, framework, params, n_outputs=k, link=link, loss=loss,
         init_score=init_score, rounds=rounds, n_total=n_total, seed=seed,
     )  # fmt: skip
     report = Report([], framework, n_total, k, link, rounds)
+    if not link_given:
+        report.notes.append(
+            f"link {link!r} inferred from the labels and where the gradient vanishes; give link= "
+            "(--link) if your objective's predictions are another function of the margin"
+        )
     report.findings.extend(_params_findings(framework, params, link))
     try:
         _, _, note = probe.call(probe.typical)
     except ObjectiveCallError as err:
+        if sample_weight is not None:
+            try:  # does it fail only with the weights?
+                probe.call(probe.typical, None)
+            except ObjectiveCallError:
+                pass
+            else:
+                report.findings.append(
+                    Finding(
+                        "weights",
+                        "error",
+                        f"with your weights, {err} (without them it runs)",
+                        "the framework hands it the weights whenever you train with them",
+                        "multiply by the weights with the right shape (w[:, None] for (n, K) gradients)",
+                        {},
+                    )
+                )
+                return report
         report.findings.append(
             Finding(
                 "call",
                 "error",
                 f"called as {framework} calls it, {err}",
                 "the framework would raise, or (for a wrong shape) misread it",
-                _call_fix(framework, k),
+                _call_fix(framework, k, probe.conv),
                 {},
             )
         )
@@ -265,7 +287,7 @@ def diagnose(
                 "error",
                 f"at other margins, {err}",
                 "the framework would raise there",
-                _call_fix(framework, k),
+                _call_fix(framework, k, probe.conv),
                 {},
             )  # fmt: skip
         )
@@ -275,30 +297,52 @@ def diagnose(
             "no short training: LightGBM's scikit-learn estimators have no multi-output regression "
             "(one model per output), and XGBRegressor needs 2-d labels for it"
         )
+    elif rounds > 0 and not has_varying_feature(probe.conv.X):
+        report.notes.append("no short training: no feature of X varies, so no tree can split")
     elif rounds > 0:
         try:
             trained = short_training(probe.conv, params, rounds, probe.start, probe.start_given)
-        except Exception as err:  # the framework's own refusal is a finding too
+        except Exception as err:  # the framework's refusal: of the objective, or of the data?
+            text = str(err).splitlines()[0][:200] if str(err) else ""
+            reason = f"{type(err).__name__}: {text}" if text else type(err).__name__
+            builtin = {
+                "softmax": {"xgboost": "multi:softprob", "lightgbm": "multiclass", "sklearn": "multiclass"},
+                "logit": {"xgboost": "binary:logistic", "lightgbm": "binary", "sklearn": "binary"},
+            }.get(link, {"xgboost": "reg:squarederror", "lightgbm": "l2", "sklearn": "l2"})[framework]
+            try:
+                short_training(probe.conv, params, rounds, probe.start, probe.start_given, objective=builtin)
+            except Exception:  # a built-in objective is refused too: the data or the params
+                report.notes.append(
+                    f"no short training: {framework} refused it ({reason}), and refuses the built-in "
+                    f"{builtin!r} on these rows and params too, so that is not the objective's doing"
+                )
+                return report
             report.findings.append(
                 Finding(
                     "training",
                     "error",
-                    f"{framework} refused to train: {type(err).__name__}: {str(err).splitlines()[0][:200]}",
-                    "the objective cannot be used as it is",
+                    f"{framework} refused to train with it: {reason}",
+                    f"the objective cannot be used as it is (the built-in {builtin!r} trains on these rows)",
                     "pass it wrapped, gbobjectives.adapters.SklearnObjective(loss): the scikit-learn "
                     "estimators forward an objective's get_params() as objective__* parameters"
                     if framework == "sklearn" and hasattr(objective, "get_params")
-                    else _call_fix(framework, k),
+                    else _call_fix(framework, k, probe.conv),
                     {},
                 )
             )
             return report
-        report.findings += checks.check_training(probe, trained)
+        report.findings += checks.check_training(probe, trained, "sign" in report.kinds())
     return report
 
 
-def _call_fix(framework, k):
+def _call_fix(framework, k, conv=None):
     shape = "(n,)" if k == 1 else "(n, K)"
+    third = None if conv is None else conv.third_parameter
+    if framework == "sklearn" and third is not None and not conv.takes_sample_weight:
+        return (
+            f"LightGBM passes the weights (None without them) as the third positional argument, "
+            f"{third!r} here: name it sample_weight, or take two parameters"
+        )
     sig = {
         "xgboost": "f(predt, dtrain) with predt the raw margins and labels from dtrain.get_label()",
         "lightgbm": "f(preds, train_data) with preds the raw scores and labels from train_data.get_label()",

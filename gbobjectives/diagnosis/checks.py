@@ -108,44 +108,72 @@ def check_sign(probe) -> list[Finding]:
 
 
 def check_nonpositive(probe) -> list[Finding]:
+    """NaN or inf gradients; NaN, inf, negative or zero hessians. An error where training goes
+    (the start and typical margins); a warning where it only rarely does (the extreme margins,
+    1000 spreads off, +-40 for a logit), and for zero hessians on a minority of the rows. A
+    hessian that underflows to exactly 0 at the extreme margins is not reported at all:
+    sigmoid(40) is 1.0 in float64, and XGBoost's own binary:logistic floors at 1e-16, the
+    same thing."""
     out = []
-    bad_g = bad_h = 0
-    example = None
+    worst = {}  # problem -> (rows, label, example row, example value)
+    w = probe.weight_mask
     for label, margin in probe.margins(("start", "typical", "extreme")):
         g, h, _ = probe.call(margin)
-        w = probe.weight_mask
-        gi = ~np.isfinite(g).all(axis=1)
-        hi = ~(np.isfinite(h) & (h > 0)).all(axis=1) & w
-        if gi.any() and bad_g < gi.sum():
-            bad_g = int(gi.sum())
-        if hi.any() and bad_h < hi.sum():
-            bad_h = int(hi.sum())
-            row = int(np.flatnonzero(hi)[0])
-            example = (label, row, float(h[row][~(np.isfinite(h[row]) & (h[row] > 0))][0]))
-    if bad_g:
+        problems = {
+            "grad": ~np.isfinite(g).any(axis=1) | ~np.isfinite(g).all(axis=1),
+            "hess": (~np.isfinite(h) | (h < 0)).any(axis=1) & w,
+            "zero": ((h == 0).any(axis=1) & w) if label != "extreme" else np.zeros(probe.n, dtype=bool),
+        }
+        for name, rows in problems.items():
+            count = int(rows.sum())
+            rank = (label != "extreme", count)  # where training goes first, then the most rows
+            if count and (name not in worst or rank > (worst[name][1] != "extreme", worst[name][0])):
+                row = int(np.flatnonzero(rows)[0])
+                bad = (~np.isfinite(g[row])) if name == "grad" else (~np.isfinite(h[row]) | (h[row] <= 0))
+                value = float((g if name == "grad" else h)[row][bad][0])
+                worst[name] = (count, label, row, value)
+    where = {"start": "at the start", "typical": "at typical margins",
+             "extreme": "only at extreme margins (1000 spreads off, or +-40)"}  # fmt: skip
+    if "grad" in worst:
+        count, label, row, value = worst["grad"]
         out.append(
             Finding(
                 "hessian_nonpositive",
-                "error",
-                f"the gradient is NaN or inf on {bad_g} of {probe.n} rows",
+                "warning" if label == "extreme" else "error",
+                f"the gradient is NaN or inf on {count} of {probe.n} rows {where[label]} "
+                f"(row {row}: {value})",
                 "XGBoost trains on it silently (predictions NaN or -inf), LightGBM gives a constant model",
                 "compute the gradient in a stable form (log1p, expm1, clipped exponents)",
-                {"rows_grad": bad_g},
+                {"rows": count, "at": label},
             )
         )
-    if bad_h:
-        label, row, value = example
+    if "hess" in worst:
+        count, label, row, value = worst["hess"]
         out.append(
             Finding(
                 "hessian_nonpositive",
-                "error",
-                f"the hessian is NaN, inf, zero or negative on {bad_h} of {probe.n} rows "
-                f"(row {row} at the {label} margins: {value:.3g})",
-                "both frameworks train silently on it: nothing is learned where it is <= 0 "
-                "(XGBoost), or the model is constant (LightGBM)",
+                "warning" if label == "extreme" else "error",
+                f"the hessian is NaN, inf or negative on {count} of {probe.n} rows {where[label]} "
+                f"(row {row}: {value:.3g})",
+                "both frameworks train silently on it: a negative hessian turns a leaf's Newton step "
+                "around, a NaN makes the model NaN (XGBoost) or constant (LightGBM)",
                 "floor the hessian at a small positive value (max(h, 1e-6)), or use a surrogate "
                 "that is positive (e.g. g / r, the 'irls' hessian)",
-                {"rows_hess": bad_h, "example_row": row, "example_value": value},
+                {"rows": count, "at": label, "example_row": row, "example_value": value},
+            )
+        )
+    if "zero" in worst:
+        count, label, row, value = worst["zero"]
+        out.append(
+            Finding(
+                "hessian_nonpositive",
+                "error" if count > probe.n // 2 else "warning",
+                f"the hessian is 0 on {count} of {probe.n} rows {where[label]} (row {row})",
+                "those rows add no curvature: where a leaf holds mostly such rows, its hessian sum "
+                "falls under min_child_weight and it cannot split, or its Newton step explodes",
+                "floor the hessian at a small positive value (max(h, 1e-6)), or use a surrogate "
+                "that stays positive (the 'irls' hessian g / r)",
+                {"rows": count, "at": label},
             )
         )
     return out
@@ -243,6 +271,8 @@ def check_no_split(probe) -> list[Finding]:
         order = np.argsort(r, kind="stable")
         for part in np.array_split(order, 10):
             rb = r[part]
+            if not w[part].sum() > 0:
+                continue  # rows of weight 0 grow no leaf
             mean_r = float(np.average(rb, weights=w[part]))
             if abs(mean_r) < 0.05 * float(np.median(np.abs(r))) or part.size < 2:
                 continue
@@ -255,21 +285,22 @@ def check_no_split(probe) -> list[Finding]:
     values = np.array([r[0] for r in ratios])
     med = float(np.median(values))
     top = ratios[int(np.argmax(values))]
+    second = float(np.sort(values)[-2]) if len(values) > 1 else 0.0
     frozen = int(np.sum(values == 0.0))
     if frozen > len(values) // 2:
         out.append(
             Finding(
                 "no_split",
-                "error",
+                "warning",
                 f"at the start, {frozen} of {len(values)} leaves of similar residuals have hessians "
                 f"summing under {name} = {threshold:g}",
-                "those rows' leaves cannot move: the model never reaches them",
+                "trees can hold few leaves, and the rows far from the start move last or not at all",
                 "use a hessian that stays positive where the residual is large (the 'irls' hessian "
                 "g / r), or lower " + name,
                 {"frozen_leaves": frozen, "leaves": len(values)},
             )
         )
-    elif med < 0.02:
+    elif 0 <= med < 0.02:  # a negative step is the sign finding's
         out.append(
             Finding(
                 "no_split",
@@ -283,15 +314,19 @@ def check_no_split(probe) -> list[Finding]:
                 {"step_ratio": med},
             )
         )
-    elif top[0] > 3.0:
+    elif top[0] > 3.0 and second > 3.0:
         out.append(
             Finding(
                 "no_split",
                 "error" if top[0] > 10 else "warning",
                 f"a leaf's Newton step is {top[0]:.3g} times its rows' mean residual "
                 f"({top[1]:.3g}; leaves of similar residuals, at the start)",
-                "the leaves overshoot the labels and the fit oscillates or explodes (the exact "
-                "pseudo-Huber and log-cosh hessians do this far from the target)",
+                "the leaves overshoot the labels, so the fit oscillates"
+                + (
+                    " or explodes (the exact pseudo-Huber and log-cosh hessians do this far from the target)"
+                    if top[0] > 10
+                    else ""
+                ),  # fmt: skip
                 "use a hessian that makes the Newton step the residual (the 'irls' g / r), raise "
                 "lambda, or floor the hessian higher",
                 {"step_ratio": float(top[0])},
@@ -308,15 +343,21 @@ def check_start(probe) -> list[Finding]:
         return []
     c0 = probe.start_margin[0]
     gap = probe.loss_gap(c0, best)
-    off = float(np.max(np.abs(c0 - best)))
+    shift = (c0 - c0.mean()) - (best - best.mean()) if probe.link == "softmax" else c0 - best
+    off = float(np.max(np.abs(shift)))  # softmax margins: only differences between classes count
     if off <= 0.1 * probe.margin_scale or gap is not None and gap <= 0:
         return []
     fmt = lambda v: ", ".join(f"{x:.4g}" for x in np.atleast_1d(v))  # noqa: E731
     gap_text = "" if gap is None else f"; your loss is {gap:.4g} higher there (mean per row)"
     value = fmt(best) if np.size(best) == 1 else f"[{fmt(best)}]"
     if probe.framework == "xgboost":
-        fix = f"params['base_score'] = {value}" + (
-            " (a probability with objective binary:logistic: its sigmoid)" if probe.link == "logit" else ""
+        from ..adapters.conventions import base_score_of_margin
+
+        b = base_score_of_margin(best if np.size(best) > 1 else best[0], probe.params)
+        fix = f"params['base_score'] = {fmt(b) if np.size(b) == 1 else '[' + fmt(b) + ']'}" + (
+            ""
+            if np.allclose(b, best)
+            else " (the margin in the space the objective param reads base_score in)"
         )
     elif probe.framework == "lightgbm":
         fix = (
@@ -418,7 +459,19 @@ def check_weights(probe) -> list[Finding]:
     w = probe.test_weights
     margin = probe.typical
     g1, h1, _ = probe.call(margin, None, exact=True)
-    gw, hw, _ = probe.call(margin, w, exact=True)
+    try:
+        gw, hw, _ = probe.call(margin, w, exact=True)
+    except ObjectiveCallError as err:
+        return [
+            Finding(
+                "weights",
+                severity,
+                f"with weights, {err}",
+                "the framework hands the weights to the function when you train with them",
+                "multiply by the weights with the right shape (w[:, None] for (n, K) gradients)",
+                {"with_weights_only": True},
+            )
+        ]
     rows = (np.abs(g1).max(axis=1) > 1e-12) & (np.abs(w - 1.0) > 0.1)
     if rows.sum() < 5:
         return []
@@ -429,7 +482,21 @@ def check_weights(probe) -> list[Finding]:
         same = np.abs(aw[rows] - a1[rows]).sum()
         return mine < 0.5 * same
 
+    def squared(a1, aw):
+        return np.abs(aw[rows] - a1[rows] * wcol**2).sum() < 0.1 * np.abs(aw[rows] - a1[rows] * wcol).sum()
+
     out = []
+    if squared(g1, gw) or squared(h1, hw):
+        return [
+            Finding(
+                "weights",
+                severity,
+                "the gradient or hessian is multiplied by the square of the weights",
+                "the weights are applied twice: each row counts as w^2 rows",
+                "multiply by the weights once",
+                {"with_weights_only": True},
+            )
+        ]
     g_ok, h_ok = follows(g1, gw), follows(h1, hw)
     third = probe.conv.third_parameter
     named_otherwise = third not in (None, "weight", "weights", "w")
@@ -471,7 +538,7 @@ def check_weights(probe) -> list[Finding]:
     return out
 
 
-def check_training(probe, trained: np.ndarray) -> list[Finding]:
+def check_training(probe, trained: np.ndarray, sign_found: bool = False) -> list[Finding]:
     start = probe.start_margin
     if not np.isfinite(trained).all():
         bad = int((~np.isfinite(trained)).any(axis=1).sum())
@@ -499,19 +566,55 @@ def check_training(probe, trained: np.ndarray) -> list[Finding]:
                 {"rounds": probe.rounds},
             )
         ]
-    d0, d1 = probe.distance(start).mean(), probe.distance(trained).mean()
-    if d1 > d0 * 1.001:
+    # Did the model's loss go down? The loss of the function itself, or, without one, the
+    # change of the loss its gradient implies: sum over rows of the integral of g along the
+    # straight path from the start to the trained margins (Simpson, 9 points). Distance to
+    # the labels would be wrong for an asymmetric loss: a 0.9 quantile moves away from the
+    # median, rightly.
+    if probe.loss_func is not None:
+        before, after = float(np.sum(probe.user_loss(start))), float(np.sum(probe.user_loss(trained)))
+        up, scale = after - before, abs(before) + abs(after)
+    else:
+        delta = trained - start
+        ts = np.linspace(0.0, 1.0, 9)
+        try:
+            vals = [probe.call(start + s * delta, exact=True)[0] * delta for s in ts]
+        except ObjectiveCallError:
+            return []
+        coef = np.array([1, 4, 2, 4, 2, 4, 2, 4, 1]) / 24.0
+        up = float(sum(c * v.sum() for c, v in zip(coef, vals)))
+        scale = float(sum(c * np.abs(v).sum() for c, v in zip(coef, vals)))
+        before = after = None
+    if np.isfinite(up) and up > 0.01 * scale:
+        what = (
+            f"your loss went from {before:.4g} to {after:.4g}"
+            if before is not None
+            else "the loss your gradient implies went up (its integral along the way is positive)"
+        )
         return [
             Finding(
                 "training",
                 "error",
-                f"after {probe.rounds} rounds the training predictions are further from the labels "
-                f"({d1:.4g} against {d0:.4g} at the start)",
-                "the model learns the wrong way",
-                "see the findings above (sign, hessian_mismatch, no_split)",
-                {"rounds": probe.rounds, "before": float(d0), "after": float(d1)},
+                f"after {probe.rounds} rounds {what}",
+                "the Newton steps overshoot: the model gets worse on its own training data",
+                "see the findings above (hessian_mismatch, no_split); a larger hessian shortens the steps",
+                {"rounds": probe.rounds},
             )
         ]
+    if sign_found:
+        d0, d1 = probe.distance(start).mean(), probe.distance(trained).mean()
+        if d1 > d0 * 1.001:
+            return [
+                Finding(
+                    "training",
+                    "error",
+                    f"after {probe.rounds} rounds the training predictions are further from the labels "
+                    f"({d1:.4g} against {d0:.4g} at the start)",
+                    "the model learns the wrong way, as the sign finding says",
+                    "return d loss / d raw (raw - y for squared error)",
+                    {"rounds": probe.rounds, "before": float(d0), "after": float(d1)},
+                )
+            ]
     return []
 
 

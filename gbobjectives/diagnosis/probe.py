@@ -104,9 +104,10 @@ class Probe:
 
     # ---------------------------------------------------------------- the best constant
     def _mean_grad(self, c):
+        """The gradient summed over the rows, as the framework sums it (a function that
+        weights its gradients has already weighted them), per unit of weight."""
         g, _, _ = self.call(np.tile(np.atleast_1d(c), (self.n, 1)), exact=True)
-        w = self.weights_or_ones
-        return (g * w[:, None]).sum(axis=0) / w.sum() if self.sample_weight is not None else g.mean(axis=0)
+        return g.sum(axis=0) / self.weights_or_ones.sum()
 
     def best_constant(self):
         """The constant margin where the mean gradient is 0, or None where none is found
@@ -163,7 +164,27 @@ class Probe:
         return float(h / 3 * (vals[0] + vals[-1] + 4 * vals[1:-1:2].sum() + 2 * vals[2:-1:2].sum()))
 
 
-def infer_link(y: np.ndarray, k: int, params: dict) -> str:
+def _identity_or_log(y, conv) -> str:
+    """For a non-negative target: where does the function's gradient vanish, at the margin
+    y (identity link) or log y (a log link: Poisson, gamma, Tweedie)?"""
+    from ..adapters.conventions import ObjectiveCallError
+
+    pos = y > 0
+    if pos.sum() < 5:
+        return "identity"
+    at_y = y.copy()
+    at_log = np.log(np.where(pos, y, 1.0))
+    try:
+        g_id = np.abs(conv.call(at_y[:, None], exact=True)[0][pos, 0])
+        g_log = np.abs(conv.call(at_log[:, None], exact=True)[0][pos, 0])
+    except ObjectiveCallError:
+        return "identity"
+    if not (np.isfinite(g_id).all() and np.isfinite(g_log).all()):
+        return "log" if np.isfinite(g_log).all() else "identity"
+    return "log" if np.median(g_log) < 0.1 * np.median(g_id) else "identity"
+
+
+def infer_link(y: np.ndarray, k: int, params: dict, conv=None) -> str:
     objective = str(params.get("objective", "")) if isinstance(params.get("objective"), str) else ""
     if objective.startswith("binary:") or objective in ("binary", "cross_entropy", "xentropy"):
         return "logit"
@@ -176,7 +197,11 @@ def infer_link(y: np.ndarray, k: int, params: dict) -> str:
     values = np.unique(y)
     integral = bool(np.all(values == np.round(values)))
     if k == 1:
-        return "logit" if values.size == 2 and set(values.tolist()) <= {0.0, 1.0} else "identity"
+        if values.size == 2 and set(values.tolist()) <= {0.0, 1.0}:
+            return "logit"
+        if conv is not None and values.min() >= 0 and not objective:
+            return _identity_or_log(y, conv)
+        return "identity"
     if "num_class" in params or (integral and values.min() >= 0 and values.max() < k):
         return "softmax"
     return "identity"
