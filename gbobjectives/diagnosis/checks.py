@@ -345,7 +345,13 @@ def check_start(probe) -> list[Finding]:
     gap = probe.loss_gap(c0, best)
     shift = (c0 - c0.mean()) - (best - best.mean()) if probe.link == "softmax" else c0 - best
     off = float(np.max(np.abs(shift)))  # softmax margins: only differences between classes count
-    if off <= 0.1 * probe.margin_scale or gap is not None and gap <= 0:
+    # far enough to matter: a quarter of the target's spread (identity), or half a unit of
+    # log-odds or log-mean (the first trees close less in a few rounds)
+    if (
+        off <= (0.25 if probe.link == "identity" else 0.5) * probe.margin_scale
+        or gap is not None
+        and gap <= 0
+    ):
         return []
     fmt = lambda v: ", ".join(f"{x:.4g}" for x in np.atleast_1d(v))  # noqa: E731
     gap_text = "" if gap is None else f"; your loss is {gap:.4g} higher there (mean per row)"

@@ -85,7 +85,9 @@ def read_labels(path, target):
             raise
     table = read_table(path, target, None)
     labels, y = np.unique(np.asarray(table.y, dtype=str), return_inverse=True)
-    shown = ", ".join(f"{v!r}={i}" for i, v in enumerate(labels[:6])) + (", ..." if len(labels) > 6 else "")
+    shown = ", ".join(f"{str(v)!r}={i}" for i, v in enumerate(labels[:6])) + (
+        ", ..." if len(labels) > 6 else ""
+    )
     notes = [*table.notes, f"target {target!r} holds text: encoded as {shown} (classes as 0..K-1)"]
     return table.X, y.astype(np.float64), notes
 
