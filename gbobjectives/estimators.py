@@ -673,6 +673,8 @@ _ATTRIBUTES = """
         The round kept: the best one with early stopping, else the last.
     evals_result_ : dict
         The metric of every round on each ``eval_set`` ("validation_0", ...).
+    classes_ : ndarray
+        (GBClassifier) The labels seen in ``fit``, sorted; ``predict_proba``'s columns.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Where ``X`` was a DataFrame."""
