@@ -191,3 +191,40 @@ def softmax_weights_1d(predt, dtrain):
     if w.size:
         return g * w, h * w  # broadcasts (n, K) against (n,): raises
     return g, h
+
+
+def lgb_squared_error(preds, data):
+    r = preds - data.get_label()
+    w = data.get_weight()
+    w = np.ones_like(r) if w is None else w
+    return w * r, w
+
+
+def squared_error_normalised_weights(predt, dtrain):
+    w = _weights(dtrain)
+    w = w / w.mean()  # normalised: still proportional to the weights
+    r = predt - dtrain.get_label()
+    return w * r, w
+
+
+def logistic_01_formula(predt, dtrain):
+    """p - y written for labels 0/1, trained on labels -1/+1: for y = -1 it never vanishes."""
+    p = 1.0 / (1.0 + np.exp(-predt))
+    return p - dtrain.get_label(), np.maximum(p * (1.0 - p), 1e-16)
+
+
+def one_vs_rest(predt, dtrain):
+    """K independent logistic losses (LightGBM's multiclassova): not shift-invariant."""
+    y = dtrain.get_label().astype(int)
+    p = 1.0 / (1.0 + np.exp(-predt))
+    t = np.zeros_like(p)
+    t[np.arange(len(y)), y] = 1.0
+    return p - t, np.maximum(p * (1.0 - p), 1e-16)
+
+
+def multi_quantile(predt, dtrain, alphas=(0.1, 0.5, 0.9)):
+    y = dtrain.get_label()[:, None]
+    r = predt - y
+    a = np.asarray(alphas)[None, :]
+    s = np.mean(np.abs(r)) + 1e-12
+    return s * np.where(r > 0, 1 - a, -a), np.ones_like(r)

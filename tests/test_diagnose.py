@@ -294,3 +294,34 @@ def test_a_crash_with_weights_is_a_weights_finding():
     )
     weighted = _kinds(bo.softmax_weights_1d, Y_K, sample_weight=W, params={"num_class": 3})
     assert "weights" in {f.kind for f in weighted.errors}, str(weighted)
+
+
+def test_second_review_cases():
+    # a zero-inflated target, median 0 (crashed: a leaf with mean residual 0 was divided by)
+    yz = np.where(RNG.random(600) < 0.67, 0.0, RNG.gamma(2.0, 2.0, size=600))
+    assert gb.diagnose(bo.lgb_squared_error, X, yz, framework="lightgbm", rounds=3).ok
+    # normalised weights are proportional weights
+    assert gb.diagnose(
+        bo.squared_error_normalised_weights, X, Y_REG, sample_weight=W, params=_start(Y_REG)
+    ).ok
+    # num_target with integer labels: several regression outputs, not classes
+    counts = RNG.poisson(1.0, size=600).clip(0, 2).astype(float)
+    mq = gb.diagnose(bo.multi_quantile, X, counts, params={"num_target": 3, "base_score": 1.0}, rounds=3)
+    assert mq.link == "identity" and "sign" not in mq.kinds(), str(mq)
+    # a formula for 0/1 labels given -1/+1: no constant minimises it, the margins run away
+    pm1 = np.where(Y_BIN > 0, 1.0, -1.0)
+    report = gb.diagnose(bo.logistic_01_formula, X, pm1, params={"objective": "binary:logitraw"}, rounds=0)
+    assert any(f.kind == "start" and f.severity == "error" for f in report.findings), str(report)
+    # one-vs-rest: not shift-invariant, so its start is not centred
+    yk = np.where(RNG.random(600) < 0.8, 0.0, RNG.integers(1, 3, size=600).astype(float))
+    ovr = gb.diagnose(bo.one_vs_rest, X, yk, framework="lightgbm", params={"num_class": 3}, rounds=0)
+    best = np.array(next(f for f in ovr.findings if f.kind == "start").data["best"])
+    share = np.bincount(yk.astype(int), minlength=3) / 600
+    assert np.allclose(best, np.log(share / (1 - share)), atol=1e-6)
+    assert "np.tile(" in next(f for f in ovr.findings if f.kind == "start").fix
+    # a loss= in the wrong space (probabilities) is set aside, not trusted
+    report = _kinds(bo.fair_flipped, Y_REG, params=_start(Y_REG), loss=lambda y, raw: np.log(raw - 1e9))
+    assert "sign" in report.kinds() and any(n.startswith("loss= not used") for n in report.notes)
+    # LightGBM cannot split 30 rows at min_data_in_leaf=20: a note, not the objective's fault
+    small = gb.diagnose(bo.lgb_squared_error, X[:30], Y_REG[:30], framework="lightgbm", init_score=50.0)
+    assert small.ok and any("cannot split 30 rows" in n for n in small.notes), str(small)

@@ -174,7 +174,7 @@ class Convention:
 
 # The space XGBoost reads base_score in, by the objective param (measured on 3.2: a
 # base_score b gives a starting margin of logit(b) for these, log(b) for those, b else).
-_LOGIT_SPACE = ("binary:logistic", "reg:logistic", "binary:hinge")
+_LOGIT_SPACE = ("binary:logistic", "reg:logistic")  # binary:hinge and :logitraw read a margin
 _LOG_SPACE = ("count:poisson", "reg:gamma", "reg:tweedie")
 
 

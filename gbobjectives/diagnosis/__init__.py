@@ -206,6 +206,15 @@ def diagnose(
     k = _outputs(params, n_outputs)
     if link is not None and link not in _LINKS:
         raise ValueError(f"link={link!r} is not valid: one of {', '.join(map(repr, _LINKS))}")
+    if init_score is not None and np.ndim(init_score) >= 1 and len(init_score) == len(y) and len(y) > k:
+        rows = np.asarray(init_score, dtype=np.float64).reshape(len(y), -1)
+        if np.all(rows == rows[0]):  # np.full(n, c) or np.tile(c, (n, 1)): one start
+            init_score = rows[0] if rows.shape[1] > 1 else float(rows[0, 0])
+    if init_score is not None and np.size(init_score) not in (1, k):
+        raise ValueError(
+            f"init_score has {np.size(init_score)} values; give the start as one number or {k} (one "
+            "per output): a per-row offset is not checked"
+        )
     if init_score is not None and framework == "xgboost":
         # the start (a margin) goes in as base_score, in the space the objective param reads
         # it in (a probability for binary:logistic, a mean for count:poisson, ...)
@@ -226,6 +235,19 @@ def diagnose(
         init_score=init_score, rounds=rounds, n_total=n_total, seed=seed,
     )  # fmt: skip
     report = Report([], framework, n_total, k, link, rounds)
+    if loss is not None:
+        try:
+            finite = all(np.isfinite(probe.user_loss(m)).all() for m in (probe.start_margin, probe.typical))
+        except Exception as err:  # the user's loss function
+            finite, why = False, f"it raised {type(err).__name__}: {err}"
+        else:
+            why = "it returned NaN or inf"
+        if not finite:
+            report.notes.append(
+                f"loss= not used: at the start or typical margins {why} (it takes y_true and the raw "
+                "margins, not probabilities); the checks use the gradient instead"
+            )
+            probe.loss_func = None
     if not link_given:
         report.notes.append(
             f"link {link!r} inferred from the labels and where the gradient vanishes; give link= "
@@ -299,9 +321,21 @@ def diagnose(
         )
     elif rounds > 0 and not has_varying_feature(probe.conv.X):
         report.notes.append("no short training: no feature of X varies, so no tree can split")
+    elif rounds > 0 and framework != "xgboost" and probe.n < 2 * _lgb_min_data(params):
+        report.notes.append(
+            f"no short training: LightGBM cannot split {probe.n} rows with min_data_in_leaf="
+            f"{_lgb_min_data(params)} (every leaf needs that many), whatever the objective"
+        )
     elif rounds > 0:
+        train_params = params
+        if probe.n < n_total:  # on the sample, with the thresholds scaled as the hessian sums are
+            train_params = _scaled_thresholds(framework, params, probe.n / n_total)
+            report.notes.append(
+                f"the short training ran on a sample of {probe.n} of {n_total} rows, its leaf thresholds "
+                "(min_child_weight, min_sum_hessian_in_leaf, min_data_in_leaf) scaled to match"
+            )
         try:
-            trained = short_training(probe.conv, params, rounds, probe.start, probe.start_given)
+            trained = short_training(probe.conv, train_params, rounds, probe.start, probe.start_given)
         except Exception as err:  # the framework's refusal: of the objective, or of the data?
             text = str(err).splitlines()[0][:200] if str(err) else ""
             reason = f"{type(err).__name__}: {text}" if text else type(err).__name__
@@ -310,7 +344,9 @@ def diagnose(
                 "logit": {"xgboost": "binary:logistic", "lightgbm": "binary", "sklearn": "binary"},
             }.get(link, {"xgboost": "reg:squarederror", "lightgbm": "l2", "sklearn": "l2"})[framework]
             try:
-                short_training(probe.conv, params, rounds, probe.start, probe.start_given, objective=builtin)
+                short_training(
+                    probe.conv, train_params, rounds, probe.start, probe.start_given, objective=builtin
+                )
             except Exception:  # a built-in objective is refused too: the data or the params
                 report.notes.append(
                     f"no short training: {framework} refused it ({reason}), and refuses the built-in "
@@ -331,8 +367,31 @@ def diagnose(
                 )
             )
             return report
-        report.findings += checks.check_training(probe, trained, "sign" in report.kinds())
+        report.findings += checks.check_training(probe, trained, report.kinds())
     return report
+
+
+_LGB_MIN_DATA = ("min_data_in_leaf", "min_data_per_leaf", "min_data", "min_child_samples")
+_LGB_MIN_HESS = ("min_sum_hessian_in_leaf", "min_sum_hessian_per_leaf", "min_sum_hessian", "min_hessian",
+                 "min_child_weight")  # fmt: skip
+
+
+def _lgb_min_data(params) -> int:
+    return int(next((params[n] for n in _LGB_MIN_DATA if n in params), 20))
+
+
+def _scaled_thresholds(framework, params, frac):
+    """The leaf thresholds for a training on a fraction of the rows, scaled so that a leaf of
+    the sample stands for a leaf of the whole data."""
+    out = dict(params)
+    if framework == "xgboost":
+        out["min_child_weight"] = float(params.get("min_child_weight", 1.0)) * frac
+        return out
+    hess = next((n for n in _LGB_MIN_HESS if n in params), "min_sum_hessian_in_leaf")
+    out[hess] = float(params.get(hess, 1e-3)) * frac
+    data = next((n for n in _LGB_MIN_DATA if n in params), "min_data_in_leaf")
+    out[data] = max(1, int(round(_lgb_min_data(params) * frac)))
+    return out
 
 
 def _call_fix(framework, k, conv=None):

@@ -82,7 +82,8 @@ def check_sign(probe) -> list[Finding]:
                 worst = (1.0, label, what)
             continue
         d0, d1 = probe.distance(margin), probe.distance(stepped)
-        changed = moving & (np.abs(d1 - d0) > 1e-12 * np.maximum(np.abs(d0), 1e-300))
+        # rows on their label (ties: r = 0 exactly) can only move away: left out
+        changed = moving & (d0 > 0) & (np.abs(d1 - d0) > 1e-12 * np.maximum(np.abs(d0), 1e-300))
         if not changed.any():
             continue
         away = float(np.mean(d1[changed] > d0[changed]))
@@ -274,7 +275,9 @@ def check_no_split(probe) -> list[Finding]:
             if not w[part].sum() > 0:
                 continue  # rows of weight 0 grow no leaf
             mean_r = float(np.average(rb, weights=w[part]))
-            if abs(mean_r) < 0.05 * float(np.median(np.abs(r))) or part.size < 2:
+            # leaves around the start (a zero-inflated target puts most rows there) say
+            # nothing about step sizes
+            if mean_r == 0 or abs(mean_r) < 0.05 * float(np.median(np.abs(r))) or part.size < 2:
                 continue
             hb = float(h[part, j].sum()) * scale_up
             gb = float(g[part, j].sum()) * scale_up
@@ -336,14 +339,30 @@ def check_no_split(probe) -> list[Finding]:
 
 
 def check_start(probe) -> list[Finding]:
-    if probe.start_given:
-        return []
     best = probe.best_constant()
-    if best is None:
+    bracket = getattr(probe, "bracket", None)
+    if best is None and bracket is not None and all(np.isfinite(bracket[2:])):
+        lo, hi, glo, ghi = bracket
+        if (glo > 0 and ghi > 0) or (glo < 0 and ghi < 0):
+            way = "-inf" if glo > 0 else "+inf"
+            return [
+                Finding(
+                    "start",
+                    "error",
+                    f"no constant margin minimises your loss: the mean gradient is {glo:.3g} at a margin "
+                    f"of {lo:.4g} and {ghi:.3g} at {hi:.4g}",
+                    f"the gradient never vanishes, so the margins run off towards {way} as rounds go by "
+                    "(a formula for labels 0/1 given labels -1/+1 does this)",
+                    "check the labels the formula expects (0/1 or -1/+1), and that the gradient is 0 "
+                    "where the prediction equals the label",
+                    {"low": lo, "high": hi, "grad_low": glo, "grad_high": ghi},
+                )
+            ]
+    if probe.start_given or best is None:
         return []
     c0 = probe.start_margin[0]
     gap = probe.loss_gap(c0, best)
-    shift = (c0 - c0.mean()) - (best - best.mean()) if probe.link == "softmax" else c0 - best
+    shift = (c0 - c0.mean()) - (best - best.mean()) if probe.shift_invariant() else c0 - best
     off = float(np.max(np.abs(shift)))  # softmax margins: only differences between classes count
     # far enough to matter: a quarter of the target's spread (identity), or half a unit of
     # log-odds or log-mean (the first trees close less in a few rounds)
@@ -366,12 +385,14 @@ def check_start(probe) -> list[Finding]:
             else " (the margin in the space the objective param reads base_score in)"
         )
     elif probe.framework == "lightgbm":
+        rows = f"np.full(n, {value})" if np.size(best) == 1 else f"np.tile({value}, (n, 1))"
         fix = (
-            f"lightgbm.Dataset(..., init_score=np.full(n, {value})), and add {value} to "
+            f"lightgbm.Dataset(..., init_score={rows}), and add {value} to "
             "Booster.predict(X, raw_score=True), which leaves init_score out"
         )
     else:
-        fix = f"fit(..., init_score=np.full(n, {value})) (LGBM), base_score={value} (XGBRegressor)"
+        rows = f"np.full(n, {value})" if np.size(best) == 1 else f"np.tile({value}, (n, 1))"
+        fix = f"fit(..., init_score={rows}) (LGBM), base_score={value} (XGBRegressor)"
     return [
         Finding(
             "start",
@@ -478,32 +499,31 @@ def check_weights(probe) -> list[Finding]:
                 {"with_weights_only": True},
             )
         ]
-    rows = (np.abs(g1).max(axis=1) > 1e-12) & (np.abs(w - 1.0) > 0.1)
+    rows = (np.abs(g1).max(axis=1) > 1e-12) & (np.abs(w - 1.0) > 0.1) & (w > 0)
     if rows.sum() < 5:
         return []
     wcol = w[rows, None]
 
+    def ratio_like(a1, aw, power):
+        """Whether aw / a1 is a constant times w**power on the rows (a constant: a function may
+        normalise its weights, w / mean(w))."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = aw[rows] / np.where(a1[rows] == 0, np.nan, a1[rows]) / wcol**power
+        r = r[np.isfinite(r)]
+        if r.size < 5:
+            return False
+        med = float(np.median(r))
+        # most rows, not all: a loss whose scale follows the (weighted) residuals moves the
+        # rows beyond its scale a little when the weights change
+        return med > 0 and float(np.mean(np.abs(r / med - 1.0) < 0.02)) >= 0.8
+
     def follows(a1, aw):
-        mine = np.abs(aw[rows] - a1[rows] * wcol).sum()
-        same = np.abs(aw[rows] - a1[rows]).sum()
-        return mine < 0.5 * same
+        return ratio_like(a1, aw, 1)
 
     def squared(a1, aw):
-        return np.abs(aw[rows] - a1[rows] * wcol**2).sum() < 0.1 * np.abs(aw[rows] - a1[rows] * wcol).sum()
+        return ratio_like(a1, aw, 2)
 
     out = []
-    if squared(g1, gw) or squared(h1, hw):
-        return [
-            Finding(
-                "weights",
-                severity,
-                "the gradient or hessian is multiplied by the square of the weights",
-                "the weights are applied twice: each row counts as w^2 rows",
-                "multiply by the weights once",
-                {"with_weights_only": True},
-            )
-        ]
-    g_ok, h_ok = follows(g1, gw), follows(h1, hw)
     third = probe.conv.third_parameter
     named_otherwise = third not in (None, "weight", "weights", "w")
     if probe.framework == "sklearn" and not probe.conv.takes_sample_weight and named_otherwise:
@@ -518,7 +538,21 @@ def check_weights(probe) -> list[Finding]:
                 {"parameter": third},
             )
         )
-    if not g_ok and not h_ok:
+    # Only what cannot be a loss's own doing: a loss may derive a parameter from the weighted
+    # labels (class counts, a residual scale), so its output need not be exactly w times.
+    g_same, h_same = ratio_like(g1, gw, 0), ratio_like(h1, hw, 0)
+    if (squared(g1, gw) and not follows(g1, gw)) or (squared(h1, hw) and not follows(h1, hw)):
+        out.append(
+            Finding(
+                "weights",
+                severity,
+                "the gradient or hessian is multiplied by the square of the weights",
+                "the weights are applied twice: each row counts as w^2 rows",
+                "multiply by the weights once",
+                {"with_weights_only": True},
+            )
+        )
+    elif g_same and h_same:
         out.append(
             Finding(
                 "weights",
@@ -529,8 +563,8 @@ def check_weights(probe) -> list[Finding]:
                 {"with_weights_only": True},
             )
         )
-    elif g_ok != h_ok:
-        which, other = ("gradient", "hessian") if g_ok else ("hessian", "gradient")
+    elif g_same != h_same:
+        which, other = ("hessian", "gradient") if g_same else ("gradient", "hessian")
         out.append(
             Finding(
                 "weights",
@@ -544,8 +578,14 @@ def check_weights(probe) -> list[Finding]:
     return out
 
 
-def check_training(probe, trained: np.ndarray, sign_found: bool = False) -> list[Finding]:
+def _see(found, kinds, otherwise):
+    named = [k for k in kinds if k in found]
+    return f"see the {', '.join(named)} finding{'s' if len(named) > 1 else ''} above" if named else otherwise
+
+
+def check_training(probe, trained: np.ndarray, found=frozenset()) -> list[Finding]:
     start = probe.start_margin
+    sign_found = "sign" in found
     if not np.isfinite(trained).all():
         bad = int((~np.isfinite(trained)).any(axis=1).sum())
         return [
@@ -554,7 +594,11 @@ def check_training(probe, trained: np.ndarray, sign_found: bool = False) -> list
                 "error",
                 f"after {probe.rounds} rounds {bad} of {probe.n} training predictions are NaN or inf",
                 "the model is unusable, and the framework said nothing",
-                "see the findings above (a NaN or inf gradient or hessian)",
+                _see(
+                    found,
+                    ("hessian_nonpositive",),
+                    "look for a NaN or inf gradient or hessian at large margins",
+                ),
                 {"rounds": probe.rounds},
             )
         ]
@@ -568,7 +612,12 @@ def check_training(probe, trained: np.ndarray, sign_found: bool = False) -> list
                 f"after {probe.rounds} rounds no training prediction moved more than {moved:.2g} "
                 f"from the start ({moved / probe.margin_scale:.2g} of the target's spread)",
                 "nothing was learned",
-                "see the findings above (sign, hessian_nonpositive, no_split)",
+                _see(
+                    found,
+                    ("sign", "hessian_nonpositive", "no_split"),
+                    "check that the hessians are not tiny at "
+                    "the target's scale, and lower min_child_weight / min_sum_hessian_in_leaf",
+                ),  # fmt: skip
                 {"rounds": probe.rounds},
             )
         ]
@@ -603,7 +652,12 @@ def check_training(probe, trained: np.ndarray, sign_found: bool = False) -> list
                 "error",
                 f"after {probe.rounds} rounds {what}",
                 "the Newton steps overshoot: the model gets worse on its own training data",
-                "see the findings above (hessian_mismatch, no_split); a larger hessian shortens the steps",
+                _see(
+                    found,
+                    ("hessian_mismatch", "no_split", "start"),
+                    "a larger hessian (or lambda) shortens the "
+                    "Newton steps; a start nearer the labels keeps them small",
+                ),  # fmt: skip
                 {"rounds": probe.rounds},
             )
         ]

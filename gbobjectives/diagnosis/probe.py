@@ -102,6 +102,17 @@ class Probe:
         m = margin[:, 0] if self.k == 1 else margin
         return np.asarray(self.loss_func(self.y, m), dtype=np.float64)
 
+    def shift_invariant(self) -> bool:
+        """Whether adding one constant to every column leaves the gradient as it is (a softmax
+        loss: then only the differences between the columns' starts matter)."""
+        if self.k == 1 or self.link != "softmax":
+            return False
+        if not hasattr(self, "_shift_invariant"):
+            g0 = self.call(self.typical, exact=True)[0]
+            g1 = self.call(self.typical + 1.0, exact=True)[0]
+            self._shift_invariant = bool(np.allclose(g0, g1, rtol=1e-6, atol=1e-9))
+        return self._shift_invariant
+
     # ---------------------------------------------------------------- the best constant
     def _mean_grad(self, c):
         """The gradient summed over the rows, as the framework sums it (a function that
@@ -125,6 +136,7 @@ class Probe:
             else:
                 lo, hi = -30.0, 30.0
             glo, ghi = self._mean_grad(lo)[0], self._mean_grad(hi)[0]
+            self.bracket = (lo, hi, float(glo), float(ghi))
             if not (np.isfinite(glo) and np.isfinite(ghi)) or glo > 0 or ghi < 0:
                 return None
             for _ in range(60):
@@ -144,7 +156,7 @@ class Probe:
             c = c - np.clip(step, -2.0, 2.0)
             if np.max(np.abs(step)) < 1e-8:
                 break
-        if self.link == "softmax":
+        if self.shift_invariant():
             c = c - c.mean()  # softmax margins are defined up to a constant
         return c
 
@@ -184,6 +196,16 @@ def _identity_or_log(y, conv) -> str:
     return "log" if np.median(g_log) < 0.1 * np.median(g_id) else "identity"
 
 
+def _vanishes_at_label(y, conv) -> bool:
+    from ..adapters.conventions import ObjectiveCallError
+
+    try:
+        g = conv.call(y[:, None].copy(), exact=True)[0]
+    except ObjectiveCallError:
+        return False
+    return bool(np.isfinite(g).all() and np.median(np.abs(g)) < 1e-9)
+
+
 def infer_link(y: np.ndarray, k: int, params: dict, conv=None) -> str:
     objective = str(params.get("objective", "")) if isinstance(params.get("objective"), str) else ""
     if objective.startswith("binary:") or objective in ("binary", "cross_entropy", "xentropy"):
@@ -196,9 +218,12 @@ def infer_link(y: np.ndarray, k: int, params: dict, conv=None) -> str:
         return "log"
     values = np.unique(y)
     integral = bool(np.all(values == np.round(values)))
+    if "num_target" in params:
+        return "identity"  # several regression outputs (quantiles), whatever the labels look like
     if k == 1:
-        if values.size == 2 and set(values.tolist()) <= {0.0, 1.0}:
-            return "logit"
+        if values.size == 2 and (set(values.tolist()) <= {0.0, 1.0} or set(values.tolist()) == {-1.0, 1.0}):
+            # two classes, unless the gradient vanishes at the label itself (squared error on 0/1)
+            return "identity" if conv is not None and _vanishes_at_label(y, conv) else "logit"
         if conv is not None and values.min() >= 0 and not objective:
             return _identity_or_log(y, conv)
         return "identity"
