@@ -250,8 +250,8 @@ def check_no_split(probe) -> list[Finding]:
                 "no node can split, so every tree is one leaf"
                 + (
                     " and XGBoost sets it to 0: the predictions never move"
-                    if probe.framework == "xgboost"
-                    else ""
+                    if probe.framework == "xgboost" and total[k] < threshold
+                    else ": one step -G/(H + lambda) for every row, far too long where H is this small"
                 ),  # fmt: skip
                 "give the loss's scale in the target's units (a delta near the residuals' size, not "
                 "1 for a target of 3e4), use a hessian that decays slower (the 'irls' g / r), start "
