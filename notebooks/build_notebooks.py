@@ -70,12 +70,13 @@ for (name, backend), (mae, rmse, mp) in results.items():
     print(f"{name:24s} {backend:9s} {mae:7.3f} {rmse:7.3f} {mp:7.4f}")
 """),
         code("""
-fig, ax = plt.subplots(figsize=(8, 3.5))
+fig, ax = plt.subplots(figsize=(8, 4))
 names = list(losses)
 for i, backend in enumerate(("xgboost", "lightgbm")):
     ax.bar(np.arange(len(names)) + 0.4 * i, [results[(n, backend)][0] for n in names], width=0.4, label=backend)
-ax.set_xticks(np.arange(len(names)) + 0.2, names)
+ax.set_xticks(np.arange(len(names)) + 0.2, names, rotation=20, ha="right")
 ax.set_ylabel("test MAE"); ax.legend(); ax.set_ylim(20, None)
+fig.tight_layout()
 plt.show()
 """),
         md("""
