@@ -325,3 +325,11 @@ def test_second_review_cases():
     # LightGBM cannot split 30 rows at min_data_in_leaf=20: a note, not the objective's fault
     small = gb.diagnose(bo.lgb_squared_error, X[:30], Y_REG[:30], framework="lightgbm", init_score=50.0)
     assert small.ok and any("cannot split 30 rows" in n for n in small.notes), str(small)
+
+
+def test_the_exact_huber_hessian_is_found_out():
+    """The guide page's claim: the package's non-default exact Huber hessian (0 beyond delta,
+    floored) makes leaves overshoot on LightGBM, and the short training confirms it."""
+    loss = gb.Huber(delta=2.0, hessian="exact")
+    report = gb.diagnose(loss, X, Y_REG, framework="lightgbm", init_score=loss.init_score(Y_REG), rounds=10)
+    assert {"no_split", "training"} <= {f.kind for f in report.errors}, str(report)
