@@ -205,7 +205,7 @@ def base_score_of_margin(m, params: dict):
     return float(out) if out.ndim == 0 else out.tolist()
 
 
-def default_start(framework: str, params: dict, link: str, k: int) -> tuple[np.ndarray, str]:
+def default_start(framework: str, params: dict, k: int) -> tuple[np.ndarray, str]:
     """The margin a framework starts a custom objective from, and where that comes from."""
     params = params or {}
     if framework == "xgboost":

@@ -72,7 +72,7 @@ class Probe:
             start = np.resize(np.asarray(init_score, dtype=np.float64), self.k)
             self.start_source, self.start_given = "the start you give", True
         else:
-            start, self.start_source = default_start(framework, self.params, link, self.k)
+            start, self.start_source = default_start(framework, self.params, self.k)
             self.start_given = framework == "xgboost" and "base_score" in self.params
         self.start = start
         self.start_margin = np.tile(start, (self.n, 1))
