@@ -92,6 +92,7 @@ def _parser():
         metavar="NAME=VALUE",
         help="a framework parameter you train with (num_class=3, base_score=0.5); repeatable",
     )
+    g.add_argument("--weight", help="a column of sample weights (not a feature): the weights you train with")
     g.add_argument("--init-score", help="the start you give the framework (K numbers with commas)")
     g.add_argument("--outputs", type=int, help="K, the margin columns (default: num_class / num_target)")
     g.add_argument("--link", choices=["identity", "log", "logit", "softmax"], help="default: from the labels")

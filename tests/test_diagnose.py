@@ -183,11 +183,14 @@ def test_bad_input_is_one_clear_error(kw, match):
 
 
 # ------------------------------------------------------------------------------ the CLI
-def _cli(tmp_path, objective, y, *extra):
+def _cli(tmp_path, objective, y, *extra, weights=None):
     import pandas as pd
 
     csv = tmp_path / "data.csv"
-    pd.DataFrame({**{f"x{i}": X[:, i] for i in range(4)}, "y": y}).to_csv(csv, index=False)
+    columns = {**{f"x{i}": X[:, i] for i in range(4)}, "y": y}
+    if weights is not None:
+        columns["w"] = weights
+    pd.DataFrame(columns).to_csv(csv, index=False)
     return subprocess.run(
         [sys.executable, "-m", "gbobjectives", "diagnose", objective, str(csv), "--target", "y",
          "--rounds", "3", *extra],
@@ -333,3 +336,20 @@ def test_the_exact_huber_hessian_is_found_out():
     loss = gb.Huber(delta=2.0, hessian="exact")
     report = gb.diagnose(loss, X, Y_REG, framework="lightgbm", init_score=loss.init_score(Y_REG), rounds=10)
     assert {"no_split", "training"} <= {f.kind for f in report.errors}, str(report)
+
+
+def test_cli_weight_column(tmp_path):
+    path = ROOT / "tests" / "_broken_objectives.py"
+    start = ("--param", f"base_score={np.median(Y_REG)}")
+    res = _cli(tmp_path, f"{path}:squared_error_unweighted", Y_REG, *start, "--weight", "w", weights=W)
+    assert res.returncode == 1 and "error weights: with weights the gradient" in res.stdout, res.stdout
+    res = _cli(tmp_path, f"{path}:squared_error", Y_REG, *start, "--weight", "w", weights=W)
+    assert res.returncode == 0 and "note: with weights" not in res.stdout, res.stdout + res.stderr
+    bad = W.copy()
+    bad[5] = -1.0
+    res = _cli(tmp_path, f"{path}:squared_error", Y_REG, "--weight", "w", weights=bad)
+    assert res.returncode == 2 and "weight column 'w' holds" in res.stderr and "row 7" in res.stderr, (
+        res.stderr
+    )
+    res = _cli(tmp_path, f"{path}:squared_error", Y_REG, "--weight", "nope")
+    assert res.returncode == 2 and "weight column 'nope' is not valid" in res.stderr, res.stderr

@@ -88,6 +88,7 @@ class Table(NamedTuple):
     reason: str
     notes: list
     positive: object = None
+    sample_weight: object = None  # the --weight column's values, when one is named
 
 
 # ------------------------------------------------------------------ the file
@@ -659,11 +660,38 @@ def _target(frame, target, mark, notes):
     return y_num, np.array(y_text, dtype=object), ~missing.to_numpy()
 
 
+def _weights(frame, weight, present, mark) -> np.ndarray:
+    """The weight column's values on the rows kept: numbers, finite, >= 0, none missing."""
+    import pandas as pd
+
+    col = frame[weight]
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        values = col.astype(np.float64)
+    else:
+        text = col.astype("string").str.strip()
+        values, _ = _as_numbers(text.fillna(""), mark)
+        if values is None:
+            raise UsageError(f"weight column {weight!r} does not hold numbers")
+    values = values.to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(present & ~(np.isfinite(values) & (values >= 0)))
+    if bad.size:
+        raise UsageError(
+            f"weight column {weight!r} holds {frame[weight].iloc[bad[0]]!r} at row {int(bad[0]) + 2}: "
+            "weights must be numbers >= 0"
+        )
+    values = values[present]
+    if not values.sum() > 0:
+        raise UsageError(f"weight column {weight!r} sums to 0: no row would count")
+    return values
+
+
 def _spelling(v: float) -> str:
     return str(int(v)) if float(v).is_integer() and abs(v) < 2**53 else repr(float(v))
 
 
-def read_table(path_or_resource, target: str | None, task: str | None, *, cv=3, positive=None) -> Table:
+def read_table(
+    path_or_resource, target: str | None, task: str | None, *, cv=3, positive=None, weight=None
+) -> Table:
     """The ``Table`` of a file (X, y, task, feature names, the reason for the task, the notes,
     the positive class), with one clear error for what cannot be used. ``cv``: the folds the
     table will be cross-validated with (a class of fewer rows cannot be); ``positive``: the
@@ -678,7 +706,12 @@ def read_table(path_or_resource, target: str | None, task: str | None, *, cv=3, 
         raise UsageError(
             f"target column {target!r} is not in the file; columns: {', '.join(frame.columns)}{hint}"
         )
-    features = [c for c in frame.columns if c != target]
+    if weight is not None and (weight not in frame.columns or weight == target):
+        raise UsageError(
+            f"weight column {weight!r} is not valid: "
+            + ("it is the target" if weight == target else f"columns: {', '.join(frame.columns)}")
+        )
+    features = [c for c in frame.columns if c not in (target, weight)]
     if not features:
         raise UsageError("the file has no feature columns besides the target")
     if len(frame) == 0:
@@ -692,6 +725,7 @@ def read_table(path_or_resource, target: str | None, task: str | None, *, cv=3, 
             kept.append(c)
     mark = decimal_mark(frame, sep)
     y_num, y_text, present = _target(frame, target, mark, notes)
+    sample_weight = None if weight is None else _weights(frame, weight, present, mark)
     frame = frame[present]
     if not kept:
         raise UsageError("the file has no usable feature columns besides the target")
@@ -700,7 +734,7 @@ def read_table(path_or_resource, target: str | None, task: str | None, *, cv=3, 
     if len(y_text) < 20:
         raise UsageError(f"the file has {len(y_text)} rows; at least 20 are needed to cross-validate")
     y = y_num if task == "regression" else y_text
-    return Table(X, y, task, features, reason, notes, positive)
+    return Table(X, y, task, features, reason, notes, positive, sample_weight)
 
 
 def _task(target, task, y_num, y_text, cv, positive):

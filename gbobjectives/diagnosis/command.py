@@ -72,24 +72,25 @@ def parse_params(items) -> dict:
     return out
 
 
-def read_labels(path, target):
-    """(X, y, notes): a numeric target as it is, a text one encoded as 0..K-1 (said)."""
+def read_labels(path, target, weight=None):
+    """(X, y, sample_weight, notes): a numeric target as it is, a text one encoded as 0..K-1
+    (said); the ``weight`` column's values, or None."""
     from ..compare.tables import read_table
 
     path = Path(path)
     try:
-        table = read_table(path, target, "regression")
-        return table.X, np.asarray(table.y, dtype=np.float64), table.notes
+        table = read_table(path, target, "regression", weight=weight)
+        return table.X, np.asarray(table.y, dtype=np.float64), table.sample_weight, table.notes
     except UsageError as err:
         if "needs a numeric target" not in str(err):
             raise
-    table = read_table(path, target, None)
+    table = read_table(path, target, None, weight=weight)
     labels, y = np.unique(np.asarray(table.y, dtype=str), return_inverse=True)
     shown = ", ".join(f"{str(v)!r}={i}" for i, v in enumerate(labels[:6])) + (
         ", ..." if len(labels) > 6 else ""
     )
     notes = [*table.notes, f"target {target!r} holds text: encoded as {shown} (classes as 0..K-1)"]
-    return table.X, y.astype(np.float64), notes
+    return table.X, y.astype(np.float64), table.sample_weight, notes
 
 
 def run_diagnose(args) -> int:
@@ -100,7 +101,7 @@ def run_diagnose(args) -> int:
     objective = load_function(args.objective)
     loss = load_function(args.loss, "--loss") if args.loss else None
     params = parse_params(args.param)
-    X, y, notes = read_labels(args.data, args.target)
+    X, y, sample_weight, notes = read_labels(args.data, args.target, args.weight)
     init = None
     if args.init_score is not None:
         try:
@@ -112,8 +113,8 @@ def run_diagnose(args) -> int:
         init = init[0] if len(init) == 1 else init
     try:
         report = diagnose(
-            objective, X, y, framework=args.framework, params=params, rounds=args.rounds,
-            link=args.link, loss=loss, init_score=init, n_outputs=args.outputs,
+            objective, X, y, sample_weight=sample_weight, framework=args.framework, params=params,
+            rounds=args.rounds, link=args.link, loss=loss, init_score=init, n_outputs=args.outputs,
         )  # fmt: skip
     except ValueError as err:
         raise UsageError(str(err)) from None
