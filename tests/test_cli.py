@@ -423,7 +423,7 @@ def test_real_table_quirks_are_read_and_said(tmp_path):
         lines.append(f"{1000 + i},{bmi},{'malignant' if i % 3 else 'benign'}")
     path = tmp_path / "t.csv"
     path.write_text("\n".join(lines) + "\n")
-    X, y, task, features, reason, notes, positive = tables.read_table(path, "label", None)
+    X, y, task, features, reason, notes, positive = tables.read_table(path, "label", None)[:7]
     assert task == "binary" and positive == "benign"
     assert "PR-AUC takes 'benign' (33% of rows, the minority class; --positive to choose)" in reason
     assert "column 'bmi': 1 placeholder(s) read as missing ('?' at row 9)" in notes
