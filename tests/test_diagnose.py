@@ -353,3 +353,14 @@ def test_cli_weight_column(tmp_path):
     )
     res = _cli(tmp_path, f"{path}:squared_error", Y_REG, "--weight", "nope")
     assert res.returncode == 2 and "weight column 'nope' is not valid" in res.stderr, res.stderr
+
+
+def test_a_bare_nested_loss_in_the_sklearn_apis_is_named():
+    """The framework-traps page: LGBMClassifier forwards a ClassBalanced loss's get_params as
+    objective__base_loss and fails; diagnose names the wrapper, which trains clean."""
+    loss = gb.ClassBalanced(gb.BinaryFocal(gamma=2.0))
+    init = loss.init_score(Y_BIN)
+    bare = gb.diagnose(loss, X, Y_BIN, framework="sklearn", init_score=init, rounds=3)
+    refusal = next(f for f in bare.errors if f.kind == "training")
+    assert "SklearnObjective" in refusal.fix, str(bare)
+    assert gb.diagnose(SklearnObjective(loss), X, Y_BIN, framework="sklearn", init_score=init, rounds=3).ok

@@ -41,6 +41,15 @@ def _positional_count(func) -> int | None:
     return sum(p.kind in kinds for p in sig.parameters.values())
 
 
+def _takes_var_keyword(func) -> bool:
+    try:
+        return any(
+            p.kind == inspect.Parameter.VAR_KEYWORD for p in inspect.signature(func).parameters.values()
+        )
+    except (TypeError, ValueError):
+        return False
+
+
 def _parameter_names(func) -> list[str]:
     try:
         return list(inspect.signature(func).parameters)
@@ -71,15 +80,8 @@ class Convention:
         self._data = {}
         names = _parameter_names(objective)
         self.positional = _positional_count(objective)
-        self.takes_sample_weight = (
-            "sample_weight" in names
-            or any(
-                p.kind == inspect.Parameter.VAR_KEYWORD
-                for p in inspect.signature(objective).parameters.values()
-            )
-            if names
-            else False
-        )
+        # a parameter named sample_weight, or **kwargs, takes XGBoost's keyword
+        self.takes_sample_weight = "sample_weight" in names or _takes_var_keyword(objective)
         self.third_parameter = names[2] if len(names) >= 3 else None
 
     # ----------------------------------------------------------------- the data objects
@@ -219,6 +221,44 @@ def default_start(framework: str, params: dict, k: int) -> tuple[np.ndarray, str
     if framework == "lightgbm":
         return np.zeros(k), "LightGBM's start for a custom objective (boost_from_average is ignored)"
     return np.zeros(k), "LGBMRegressor's start for a custom objective (XGBRegressor's is 0.5)"
+
+
+def leaf_thresholds(framework: str, params: dict) -> dict:
+    """What decides whether a node splits and how far a leaf moves, as the framework reads
+    ``params`` (LightGBM's names under any of its aliases, from its own list): ``min_hessian``
+    (value, the name to say), ``reg_lambda``, and LightGBM's ``min_data``."""
+    if framework == "xgboost":
+        lam = params.get("lambda", params.get("reg_lambda", 1.0))
+        return {
+            "min_hessian": (float(params.get("min_child_weight", 1.0)), "min_child_weight"),
+            "reg_lambda": float(lam),
+            "min_data": 0,
+        }
+    from .lightgbm import _param
+
+    return {
+        "min_hessian": (float(_param(params, "min_sum_hessian_in_leaf", 1e-3)), "min_sum_hessian_in_leaf"),
+        "reg_lambda": float(_param(params, "lambda_l2", 0.0)),
+        "min_data": int(_param(params, "min_data_in_leaf", 20)),
+    }
+
+
+def scaled_thresholds(framework: str, params: dict, frac: float) -> dict:
+    """``params`` for a training on a fraction of the rows, the leaf thresholds scaled so that
+    a leaf of the sample stands for a leaf of the whole data (LightGBM's aliases of them
+    replaced by the main name, so that no two disagree)."""
+    now = leaf_thresholds(framework, params)
+    if framework == "xgboost":
+        return {**params, "min_child_weight": now["min_hessian"][0] * frac}
+    import lightgbm
+
+    out = dict(params)
+    for name in ("min_sum_hessian_in_leaf", "min_data_in_leaf"):
+        for alias in lightgbm.basic._ConfigAliases.get(name):
+            out.pop(alias, None)
+    out["min_sum_hessian_in_leaf"] = now["min_hessian"][0] * frac
+    out["min_data_in_leaf"] = max(1, int(round(now["min_data"] * frac)))
+    return out
 
 
 def short_training(conv: Convention, params: dict, rounds: int, start: np.ndarray, start_given: bool,

@@ -197,7 +197,13 @@ def diagnose(
     at the start the hessians of all 500 rows sum to 0.14, under twice min_child_weight = 1
     """
     from ..adapters._common import has_varying_feature
-    from ..adapters.conventions import Convention, ObjectiveCallError, base_score_of_margin, short_training
+    from ..adapters.conventions import (
+        Convention,
+        ObjectiveCallError,
+        base_score_of_margin,
+        scaled_thresholds,
+        short_training,
+    )
     from . import checks
     from .probe import _LINKS, Probe, infer_link
 
@@ -226,14 +232,21 @@ def diagnose(
         X, y = _rows(X, idx), y[idx]
         sample_weight = None if sample_weight is None else sample_weight[idx]
     link_given = link is not None
+    conv = Convention(objective, X, y, sample_weight, framework, k)  # one per run: its datasets too
     if link is None:
-        link = infer_link(y, k, params, Convention(objective, X, y, sample_weight, framework, k))
+        link = infer_link(y, k, params, conv)
     if link == "softmax" and not (np.all(y == np.round(y)) and y.min() >= 0 and y.max() < k):
         raise ValueError(f"link 'softmax' with {k} outputs needs labels 0..{k - 1}")
     probe = Probe(
-        objective, X, y, sample_weight, framework, params, n_outputs=k, link=link, loss=loss,
-        init_score=init_score, rounds=rounds, n_total=n_total, seed=seed,
-    )  # fmt: skip
+        conv,
+        params,
+        link=link,
+        loss=loss,
+        init_score=init_score,
+        rounds=rounds,
+        n_total=n_total,
+        seed=seed,
+    )
     report = Report([], framework, n_total, k, link, rounds)
     if loss is not None:
         try:
@@ -321,15 +334,15 @@ def diagnose(
         )
     elif rounds > 0 and not has_varying_feature(probe.conv.X):
         report.notes.append("no short training: no feature of X varies, so no tree can split")
-    elif rounds > 0 and framework != "xgboost" and probe.n < 2 * _lgb_min_data(params):
+    elif rounds > 0 and framework != "xgboost" and probe.n < 2 * probe.min_data:
         report.notes.append(
             f"no short training: LightGBM cannot split {probe.n} rows with min_data_in_leaf="
-            f"{_lgb_min_data(params)} (every leaf needs that many), whatever the objective"
+            f"{probe.min_data} (every leaf needs that many), whatever the objective"
         )
     elif rounds > 0:
         train_params = params
         if probe.n < n_total:  # on the sample, with the thresholds scaled as the hessian sums are
-            train_params = _scaled_thresholds(framework, params, probe.n / n_total)
+            train_params = scaled_thresholds(framework, params, probe.n / n_total)
             report.notes.append(
                 f"the short training ran on a sample of {probe.n} of {n_total} rows, its leaf thresholds "
                 "(min_child_weight, min_sum_hessian_in_leaf, min_data_in_leaf) scaled to match"
@@ -369,29 +382,6 @@ def diagnose(
             return report
         report.findings += checks.check_training(probe, trained, report.kinds())
     return report
-
-
-_LGB_MIN_DATA = ("min_data_in_leaf", "min_data_per_leaf", "min_data", "min_child_samples")
-_LGB_MIN_HESS = ("min_sum_hessian_in_leaf", "min_sum_hessian_per_leaf", "min_sum_hessian", "min_hessian",
-                 "min_child_weight")  # fmt: skip
-
-
-def _lgb_min_data(params) -> int:
-    return int(next((params[n] for n in _LGB_MIN_DATA if n in params), 20))
-
-
-def _scaled_thresholds(framework, params, frac):
-    """The leaf thresholds for a training on a fraction of the rows, scaled so that a leaf of
-    the sample stands for a leaf of the whole data."""
-    out = dict(params)
-    if framework == "xgboost":
-        out["min_child_weight"] = float(params.get("min_child_weight", 1.0)) * frac
-        return out
-    hess = next((n for n in _LGB_MIN_HESS if n in params), "min_sum_hessian_in_leaf")
-    out[hess] = float(params.get(hess, 1e-3)) * frac
-    data = next((n for n in _LGB_MIN_DATA if n in params), "min_data_in_leaf")
-    out[data] = max(1, int(round(_lgb_min_data(params) * frac)))
-    return out
 
 
 def _call_fix(framework, k, conv=None):

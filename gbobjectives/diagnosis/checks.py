@@ -121,7 +121,7 @@ def check_nonpositive(probe) -> list[Finding]:
     for label, margin in probe.margins(("start", "typical", "extreme")):
         g, h, _ = probe.call(margin)
         problems = {
-            "grad": ~np.isfinite(g).any(axis=1) | ~np.isfinite(g).all(axis=1),
+            "grad": ~np.isfinite(g).all(axis=1),
             "hess": (~np.isfinite(h) | (h < 0)).any(axis=1) & w,
             "zero": ((h == 0).any(axis=1) & w) if label != "extreme" else np.zeros(probe.n, dtype=bool),
         }
@@ -339,8 +339,7 @@ def check_no_split(probe) -> list[Finding]:
 
 
 def check_start(probe) -> list[Finding]:
-    best = probe.best_constant()
-    bracket = getattr(probe, "bracket", None)
+    best, bracket = probe.best_constant()
     if best is None and bracket is not None and all(np.isfinite(bracket[2:])):
         lo, hi, glo, ghi = bracket
         if (glo > 0 and ghi > 0) or (glo < 0 and ghi < 0):

@@ -15,34 +15,25 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..adapters.conventions import Convention, default_start
+from ..adapters.conventions import default_start, leaf_thresholds
 from . import checks
 
 _LINKS = ("identity", "log", "logit", "softmax")
 
 
-def _param(params: dict, names, default):
-    for n in names:
-        if n in params:
-            return float(params[n])
-    return default
-
-
 class Probe:
-    def __init__(
-        self, objective, X, y, sample_weight, framework, params, *, n_outputs, link, loss, init_score,
-        rounds, n_total, seed,
-    ):  # fmt: skip
-        self.framework = framework
+    def __init__(self, conv, params, *, link, loss, init_score, rounds, n_total, seed):
+        self.conv = conv
+        framework = self.framework = conv.framework
         self.params = dict(params or {})
-        self.k = int(n_outputs)
-        self.y = np.asarray(y, dtype=np.float64)
-        self.n = len(self.y)
+        self.k = conv.k
+        self.y = conv.y
+        self.n = conv.n
         self.n_total = int(n_total)
         self.rounds = int(rounds)
         self.loss_func = loss
+        sample_weight = conv.sample_weight
         self.sample_weight = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
-        self.conv = Convention(objective, X, self.y, self.sample_weight, framework, self.k)
         self.link = link
         rng = np.random.default_rng(seed)
         self.test_weights = (
@@ -76,15 +67,9 @@ class Probe:
             self.start_given = framework == "xgboost" and "base_score" in self.params
         self.start = start
         self.start_margin = np.tile(start, (self.n, 1))
-        if framework == "xgboost":
-            self.min_hessian = (_param(self.params, ("min_child_weight",), 1.0), "min_child_weight")
-            self.reg_lambda = _param(self.params, ("lambda", "reg_lambda"), 1.0)
-        else:
-            names = ("min_sum_hessian_in_leaf", "min_sum_hessian_per_leaf", "min_sum_hessian", "min_hessian",
-                     "min_child_weight")  # fmt: skip
-            self.min_hessian = (_param(self.params, names, 1e-3), "min_sum_hessian_in_leaf")
-            lambdas = ("lambda_l2", "reg_lambda", "lambda", "l2_regularization")
-            self.reg_lambda = _param(self.params, lambdas, 0.0)
+        thresholds = leaf_thresholds(framework, self.params)
+        self.min_hessian, self.reg_lambda = thresholds["min_hessian"], thresholds["reg_lambda"]
+        self.min_data = thresholds["min_data"]
 
     # ---------------------------------------------------------------- calls
     def call(self, margin, weights="user", *, exact=False):
@@ -121,8 +106,8 @@ class Probe:
         return g.sum(axis=0) / self.weights_or_ones.sum()
 
     def best_constant(self):
-        """The constant margin where the mean gradient is 0, or None where none is found
-        (the gradient does not change sign over a wide bracket)."""
+        """(the constant margin where the mean gradient is 0, or None where none is found;
+        for one output, the bracket searched: (low, high, mean gradient at low, at high))."""
         if self.k == 1:
             if self.link == "identity":
                 lo, hi = float(self.y.min()), float(self.y.max())
@@ -131,34 +116,34 @@ class Probe:
             elif self.link == "log":
                 pos = self.y[self.y > 0]
                 if not pos.size:
-                    return None
+                    return None, None
                 lo, hi = float(np.log(pos.min())) - 5.0, float(np.log(pos.max())) + 5.0
             else:
                 lo, hi = -30.0, 30.0
             glo, ghi = self._mean_grad(lo)[0], self._mean_grad(hi)[0]
-            self.bracket = (lo, hi, float(glo), float(ghi))
+            bracket = (lo, hi, float(glo), float(ghi))
             if not (np.isfinite(glo) and np.isfinite(ghi)) or glo > 0 or ghi < 0:
-                return None
+                return None, bracket
             for _ in range(60):
                 mid = 0.5 * (lo + hi)
                 if self._mean_grad(mid)[0] > 0:
                     hi = mid
                 else:
                     lo = mid
-            return np.array([0.5 * (lo + hi)])
+            return np.array([0.5 * (lo + hi)]), bracket
         c = self.start.copy()
         for _ in range(100):
             g, h, _ = self.call(np.tile(c, (self.n, 1)), exact=True)
             hs = h.mean(axis=0)
             if not (np.isfinite(g).all() and np.all(hs > 0)):
-                return None
+                return None, None
             step = g.mean(axis=0) / hs
             c = c - np.clip(step, -2.0, 2.0)
             if np.max(np.abs(step)) < 1e-8:
                 break
         if self.shift_invariant():
             c = c - c.mean()  # softmax margins are defined up to a constant
-        return c
+        return c, None
 
     def loss_gap(self, c0, best):
         """The loss at c0 minus the loss at ``best`` (mean per row), as the integral of the mean
